@@ -1,0 +1,29 @@
+"""Notebook pages: drop the scripts nbconvert's template adds that load from other hosts.
+
+mkdocs-jupyter's template always emits a MathJax 2 loader (from cdnjs, or an
+empty ``<script src="">`` when no URL is given) and a Mermaid loader that
+imports from cdnjs. The site renders notebook math with its own MathJax and
+has no Mermaid diagrams, so both blocks go.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mkdocs.exceptions import PluginError
+
+BLOCKS = (
+    re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S),
+    re.compile(r'<script type="module">\s*document\.addEventListener.*?<!-- End of mermaid configuration -->', re.S),
+)
+
+
+def on_page_content(html, page, config, files):
+    if not page.file.src_uri.endswith(".ipynb"):
+        return html
+    for block in BLOCKS:
+        html, found = block.subn("", html)
+        if found != 1:
+            # A template change would otherwise let a CDN script back in silently.
+            raise PluginError(f"{page.file.src_uri}: expected one block matching {block.pattern[:40]!r}, found {found}")
+    return html
