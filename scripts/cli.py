@@ -1,0 +1,43 @@
+"""Command-line plumbing shared by the chapter's scripts: errors a user can read."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def fail(parser: argparse.ArgumentParser, argument: str, message: str) -> NoReturn:
+    """Reject one argument: '<prog>: error: --n: must be ...' and exit status 2."""
+    parser.exit(2, f"{parser.prog}: error: {argument}: {message}\n")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type for whole numbers >= 1."""
+    return _int_at_least(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type for whole numbers >= 0."""
+    return _int_at_least(text, 0)
+
+
+def _int_at_least(text: str, low: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < low:
+        raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+    return value
+
+
+if __name__ == "__main__":  # pragma: no cover - a helper module, not a command
+    sys.exit("cli.py holds shared helpers; run one of the chapter's scripts instead")
