@@ -14,7 +14,11 @@ from mkdocs.exceptions import PluginError
 
 BLOCKS = (
     re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S),
-    re.compile(r'<script type="module">\s*document\.addEventListener.*?<!-- End of mermaid configuration -->', re.S),
+    re.compile(
+        r'<script type="module">\s*document\.addEventListener'
+        r".*?<!-- End of mermaid configuration -->",
+        re.S,
+    ),
 )
 
 
@@ -25,5 +29,8 @@ def on_page_content(html, page, config, files):
         html, found = block.subn("", html)
         if found != 1:
             # A template change would otherwise let a CDN script back in silently.
-            raise PluginError(f"{page.file.src_uri}: expected one block matching {block.pattern[:40]!r}, found {found}")
+            raise PluginError(
+                f"{page.file.src_uri}: expected one block like {block.pattern[:30]!r}, "
+                f"found {found}"
+            )
     return html

@@ -15,12 +15,12 @@ SCRIPTS = ROOT / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
 
-def build_site(dest: Path, *extra: str) -> subprocess.CompletedProcess:
-    """Run `mkdocs build --strict` into dest and return the finished process."""
+def build_site(dest: Path, project: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run `mkdocs build --strict` on project's mkdocs.yml into dest; return the process."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(dest), *extra],
-        cwd=ROOT,
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(dest)],
+        cwd=project,
         env=env,
         capture_output=True,
         text=True,
