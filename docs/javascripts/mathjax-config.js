@@ -1,6 +1,8 @@
 // MathJax 3 set-up, after Material for MkDocs' documented recipe, self-hosted.
 // Arithmatex wraps page math in \( \) and \[ \]; notebook Markdown cells keep
-// Jupyter's $ and $$, so those are processed inside notebook cells only.
+// Jupyter's $ and $$. Any element with a class is skipped, and so is all it
+// holds, unless it is an arithmatex span or a notebook Markdown cell; elements
+// without a class inherit, so the paragraphs inside a Markdown cell are read.
 window.MathJax = {
   tex: {
     inlineMath: [["\\(", "\\)"], ["$", "$"]],
@@ -9,7 +11,7 @@ window.MathJax = {
     processEnvironments: true,
   },
   options: {
-    ignoreHtmlClass: ".*|",
+    ignoreHtmlClass: ".+",
     processHtmlClass: "arithmatex|jp-MarkdownOutput",
   },
 };
