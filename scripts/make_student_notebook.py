@@ -1,0 +1,158 @@
+"""Make the lab's student notebook from its solution: python scripts/make_student_notebook.py.
+
+Solutions are marked in the nbgrader convention, inside code cells:
+
+    ### BEGIN SOLUTION hint: compare a column of query indices with a row of key indices
+    ...solution lines...
+    ### END SOLUTION
+
+Each marked region, markers included, becomes one line at the indentation of
+its BEGIN marker, ``raise NotImplementedError("<hint>")``; every BEGIN marker
+needs a hint. All outputs and execution counts are cleared; cell ids, metadata
+and every other line stay as they are. The output is written in one piece, the
+same bytes on every run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from cli import ArgumentParser, fail
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SOLUTION = ROOT / "docs" / "lab" / "attention-lab.ipynb"
+DEFAULT_STUDENT = ROOT / "docs" / "lab" / "attention-lab-student.ipynb"
+
+BEGIN = re.compile(
+    r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?:[ \t]+hint:[ \t]*(?P<hint>.*?))?[ \t]*$"
+)
+END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
+
+
+class MarkerError(ValueError):
+    """A solution region that cannot be replaced: unmatched, nested or without a hint."""
+
+
+def strip_solutions(source: str, where: str) -> tuple[str, int]:
+    """The cell source with each marked region replaced, and how many regions there were."""
+    lines = source.split("\n")
+    kept: list[str] = []
+    regions = 0
+    begin_line: int | None = None
+    for number, line in enumerate(lines, start=1):
+        begin, end = BEGIN.match(line), END.match(line)
+        if begin:
+            if begin_line is not None:
+                raise MarkerError(f"{where}, line {number}: BEGIN SOLUTION inside another region")
+            if not begin["hint"]:
+                raise MarkerError(f"{where}, line {number}: BEGIN SOLUTION needs 'hint: <text>'")
+            begin_line = number
+            hint = json.dumps(begin["hint"], ensure_ascii=False)
+            kept.append(f"{begin['indent']}raise NotImplementedError({hint})")
+        elif end:
+            if begin_line is None:
+                raise MarkerError(f"{where}, line {number}: END SOLUTION without BEGIN SOLUTION")
+            begin_line = None
+            regions += 1
+        elif begin_line is None:
+            kept.append(line)
+    if begin_line is not None:
+        raise MarkerError(f"{where}, line {begin_line}: BEGIN SOLUTION is never ended")
+    return "\n".join(kept), regions
+
+
+def student_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of the solution with every region replaced and all outputs cleared."""
+    student = nbformat.from_dict(solution)
+    regions = 0
+    for index, cell in enumerate(student.cells):
+        where = f"cell {index} ({cell.get('id', 'no id')})"
+        if cell.cell_type != "code":
+            if any(BEGIN.match(line) or END.match(line) for line in cell.source.split("\n")):
+                raise MarkerError(f"{where}: solution markers belong in code cells only")
+            continue
+        cell.source, found = strip_solutions(cell.source, where)
+        regions += found
+        cell.outputs = []
+        cell.execution_count = None
+    if not regions:
+        raise MarkerError("no ### BEGIN SOLUTION regions found")
+    return student
+
+
+def read_solution(path: Path) -> nbformat.NotebookNode:
+    """Read and validate a notebook; ValueError with a one-line reason otherwise."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = json.loads(text)
+    except OSError as error:
+        raise ValueError(error.strerror or str(error)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"not JSON: {error}") from None
+    if not isinstance(raw, dict) or raw.get("nbformat") != 4 or raw.get("nbformat_minor", 0) < 5:
+        raise ValueError("needs nbformat 4.5 or later (cell ids)")
+    # Checked before nbformat sees the cells: it would fill in random ids.
+    cells = raw.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) and "id" in c for c in cells):
+        raise ValueError("every cell needs an id")
+    notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+    try:
+        nbformat.validate(notebook)
+    except nbformat.ValidationError as error:
+        raise ValueError(f"invalid notebook: {error.message}") from None
+    return notebook
+
+
+def write_atomically(notebook: nbformat.NotebookNode, path: Path) -> None:
+    """Write the notebook to a temporary file beside path, then rename it into place."""
+    text = nbformat.writes(notebook) + "\n"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = ArgumentParser(
+        prog="make_student_notebook.py",
+        description="Replace the marked solutions of the lab notebook by NotImplementedError "
+        "with a hint, and clear all outputs.",
+    )
+    parser.add_argument(
+        "--solution", type=Path, default=DEFAULT_SOLUTION,
+        help="notebook with ### BEGIN/END SOLUTION regions (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_STUDENT,
+        help="student notebook to write (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    if not args.out.parent.is_dir():
+        fail(parser, "--out", f"folder {args.out.parent} does not exist")
+    if args.out.resolve() == args.solution.resolve():
+        fail(parser, "--out", "must differ from --solution")
+    try:
+        solution = read_solution(args.solution)
+    except ValueError as error:
+        fail(parser, "--solution", f"{args.solution}: {error}")
+    try:
+        student = student_notebook(solution)
+    except MarkerError as error:
+        fail(parser, "--solution", f"{args.solution}: {error}")
+    write_atomically(student, args.out)
+    print(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
