@@ -7,8 +7,8 @@ A mask is a boolean (n, n) array: rows are queries, columns are keys, and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -139,3 +139,113 @@ PATTERNS: dict[str, Pattern] = {
 def row_counts(mask: np.ndarray) -> np.ndarray:
     """Scores computed by each query row."""
     return mask.sum(axis=1)
+
+
+# Attention kernels: dense masked attention and the two efficient patterns.
+# All three share one softmax, so a timing difference comes from the scores
+# each one computes, not from different code.
+
+# Bytes of scores the block kernels hold at once: small enough for the L2 cache.
+TILE_BYTES = 128 * 1024
+
+
+def _softmax_times(
+    s: np.ndarray, v1: np.ndarray, out: np.ndarray, sv: np.ndarray | None = None
+) -> None:
+    """Write the row softmax of the scores s (overwritten) times v into out.
+
+    v1 is v with a last column of ones, so the one product also sums each row's
+    weights; sv, if given, is scratch space for that product."""
+    s -= s.max(axis=-1, keepdims=True)
+    np.exp(s, out=s)
+    sv = np.matmul(s, v1, out=sv)
+    # Dividing the (.., d) result is cheaper than normalising every weight.
+    np.divide(sv[..., :-1], sv[..., -1:], out=out)
+
+
+def _scale(d: int, dtype: np.dtype) -> np.generic:
+    """1 / sqrt(d) in dtype; the kernels scale q rather than the many more scores."""
+    return dtype.type(1 / np.sqrt(d))
+
+
+def dense_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """softmax(q k^T / sqrt(d)) v over the keys mask allows, from one n x n score
+    matrix; every row of mask must allow at least one key."""
+    n, d = q.shape
+    s = (q * _scale(d, q.dtype)) @ k.T
+    np.copyto(s, -np.inf, where=~mask)
+    v1 = np.ones((n, d + 1), dtype=v.dtype)
+    v1[:, :d] = v
+    out = np.empty_like(q)
+    _softmax_times(s, v1, out)
+    return out
+
+
+def _copy_rows(src: np.ndarray, first: int, dst: np.ndarray) -> None:
+    """dst[i] = src[first + i], with zeros for rows outside src."""
+    lo, hi = max(first, 0), min(first + len(dst), len(src))
+    dst[: lo - first] = 0
+    dst[lo - first : hi - first] = src[lo:hi]
+    dst[max(hi - first, 0) :] = 0
+
+
+def _block_attention(
+    q: np.ndarray, k: np.ndarray, v: np.ndarray, b: int, lookback: int, bias: np.ndarray
+) -> np.ndarray:
+    """Queries in blocks of b; the block starting at s scores keys [s - lookback, s + b)
+    only, with the additive (b, b + lookback) mask bias."""
+    n, d = q.shape
+    width = b + lookback
+    blocks = -(-n // b)
+    step = max(1, min(blocks, TILE_BYTES // (b * width * q.dtype.itemsize)))
+    rows = step * b
+    # One working set per step, reused: it stays in cache, and fresh arrays
+    # would cost a page fault per 4 KiB.
+    qs = np.empty((step, b, d), dtype=q.dtype)
+    ks = np.empty((lookback + rows, d), dtype=q.dtype)
+    vs = np.ones((lookback + rows, d + 1), dtype=q.dtype)
+    tile = np.empty((step, b, width), dtype=q.dtype)
+    sv = np.empty((step, b, d + 1), dtype=q.dtype)
+    # Overlapping views: block j's keys as a (d, width) and values as a
+    # (width, d + 1) matrix, without copies.
+    kt = np.lib.stride_tricks.sliding_window_view(ks, width, axis=0)[::b]
+    v1 = np.lib.stride_tricks.sliding_window_view(vs, width, axis=0)[::b].transpose(0, 2, 1)
+    out = np.empty((blocks * b, d), dtype=q.dtype)
+    scale = _scale(d, q.dtype)
+    for first in range(0, n, rows):
+        m = min(step, blocks - first // b)
+        _copy_rows(q, first, qs.reshape(rows, d))
+        qs *= scale
+        _copy_rows(k, first - lookback, ks)
+        _copy_rows(v, first - lookback, vs[:, :d])
+        s = np.matmul(qs[:m], kt[:m], out=tile[:m])
+        s += bias
+        # Blocks near the start reach back before position 0: mask that padding.
+        for j in range(min(m, -(-(lookback - first) // b))):
+            s[j, :, : lookback - first - j * b] = -np.inf
+        _softmax_times(s, v1[:m], out[first : first + m * b].reshape(m, b, d), sv[:m])
+    return out[:n]
+
+
+def _additive(allowed: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """0 where allowed, -inf elsewhere: a mask added to the scores."""
+    return np.where(allowed, 0, -np.inf).astype(dtype)
+
+
+def windowed_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, w: int) -> np.ndarray:
+    """Attention under windowed_mask(n, w), scoring only the w x w diagonal blocks."""
+    w = min(w, q.shape[0])
+    return _block_attention(q, k, v, w, 0, _additive(causal_mask(w), q.dtype))
+
+
+def sliding_window_attention(
+    q: np.ndarray, k: np.ndarray, v: np.ndarray, t: int, b: int = 16
+) -> np.ndarray:
+    """Attention under strided_mask(n, t), scoring for each block of b queries only
+    the keys from t before the block to its end: b x (b + t) per block."""
+    n = q.shape[0]
+    t = min(t, n - 1)
+    b = min(b, n)
+    r = np.arange(b)[:, None]
+    c = np.arange(b + t)[None, :]
+    return _block_attention(q, k, v, b, t, _additive((r <= c) & (c <= r + t), q.dtype))
