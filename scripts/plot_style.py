@@ -71,6 +71,10 @@ def save_svg(fig: Figure, path: str | os.PathLike) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fig.savefig(fh, format="svg", metadata={"Date": None, "Creator": None})
+        # mkstemp makes the file private; a figure is as readable as any file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
