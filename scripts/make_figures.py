@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "figures"
 
 # Each module exposes render_all(out_dir) -> list[Path] of the files it wrote.
-FIGURE_MODULES: tuple[str, ...] = ()
+FIGURE_MODULES: tuple[str, ...] = ("attention_figures", "rnn2d_figures", "bench_figures")
 
 
 def render_all(out_dir: Path) -> list[Path]:
