@@ -1,0 +1,242 @@
+"""The 2D RNN of Problem 2: reference implementations and its counts.
+
+h^{i,j} = sigma(W_in x^{i,j} + W_left h^{i-1,j} + W_top h^{i,j-1}), no biases,
+zero state outside the grid. ``x`` has shape (n, n, c) and is indexed
+``x[i, j]``: i is the column (its "left" neighbour is i - 1) and j is the row
+(its "top" neighbour is j - 1), so an image stored as ``img[row, col]`` enters
+as ``img.transpose(1, 0, 2)``. Indices are 0-based here; the page counts from 1.
+
+Run ``python scripts/rnn2d.py --n N --c C --h H`` for the counts of one layer.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from math import comb
+
+import numpy as np
+from cli import ArgumentParser, positive_int
+
+Activation = Callable[[np.ndarray], np.ndarray]
+
+
+def init_weights(
+    c: int, h: int, rng: np.random.Generator, dtype=np.float64
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random (w_in (h, c), w_left (h, h), w_top (h, h)), scaled so tanh stays unsaturated."""
+    w_in = rng.normal(0.0, 1.0 / np.sqrt(c), size=(h, c)).astype(dtype)
+    # Two recurrent inputs share the variance budget of one.
+    w_left = rng.normal(0.0, 1.0 / np.sqrt(2 * h), size=(h, h)).astype(dtype)
+    w_top = rng.normal(0.0, 1.0 / np.sqrt(2 * h), size=(h, h)).astype(dtype)
+    return w_in, w_left, w_top
+
+
+def rnn2d_loop(
+    x: np.ndarray,
+    w_in: np.ndarray,
+    w_left: np.ndarray,
+    w_top: np.ndarray,
+    activation: Activation = np.tanh,
+) -> np.ndarray:
+    """All hidden states (n, n, h), one cell at a time in row-major order."""
+    n = x.shape[0]
+    h = w_in.shape[0]
+    dtype = np.result_type(x, w_in, w_left, w_top)
+    out = np.zeros((n, n, h), dtype=dtype)
+    zero = np.zeros(h, dtype=dtype)
+    for i in range(n):
+        for j in range(n):
+            left = out[i - 1, j] if i > 0 else zero
+            top = out[i, j - 1] if j > 0 else zero
+            out[i, j] = activation(w_in @ x[i, j] + w_left @ left + w_top @ top)
+    return out
+
+
+def wavefront_steps(n: int) -> int:
+    """Sequential steps of the wavefront: one per anti-diagonal s = i + j, so 2n - 1."""
+    return 2 * n - 1
+
+
+def diagonal_cells(n: int, s: int) -> range:
+    """The columns i of the cells (i, s - i) on anti-diagonal s that lie in the grid."""
+    return range(max(0, s - n + 1), min(s, n - 1) + 1)
+
+
+def rnn2d_wavefront(
+    x: np.ndarray,
+    w_in: np.ndarray,
+    w_left: np.ndarray,
+    w_top: np.ndarray,
+    activation: Activation = np.tanh,
+) -> np.ndarray:
+    """All hidden states (n, n, h), one batched step per anti-diagonal (2n - 1 steps)."""
+    n = x.shape[0]
+    h = w_in.shape[0]
+    dtype = np.result_type(x, w_in, w_left, w_top)
+    # The input term depends on no state: one matmul for all n^2 cells up front.
+    u = (x.reshape(n * n, -1) @ w_in.T).reshape(n, n, h)
+    # PixelRNN's skew, with diagonals as rows: cell (i, j) lives at [i + j, i],
+    # so column i is shifted down by i and anti-diagonal s is the contiguous row s.
+    skew_u = np.zeros((2 * n - 1, n, h), dtype=dtype)
+    for i in range(n):
+        skew_u[i : i + n, i] = u[i]
+    # States one row and one slot further on: row s + 1 holds diagonal s, slot
+    # i + 1 holds column i. The left neighbour (i-1, j) is then slot i and the
+    # top neighbour (i, j-1) slot i + 1 of row s, both contiguous slices; row 0,
+    # slot 0 and never-written slots are the zero state outside the grid.
+    skew = np.zeros((2 * n, n + 1, h), dtype=dtype)
+    w_left_t, w_top_t = w_left.T, w_top.T
+    for s in range(wavefront_steps(n)):
+        cells = diagonal_cells(n, s)
+        lo, hi = cells.start, cells.stop
+        pre = skew_u[s, lo:hi] + skew[s, lo:hi] @ w_left_t
+        pre += skew[s, lo + 1 : hi + 1] @ w_top_t
+        skew[s + 1, lo + 1 : hi + 1] = activation(pre)
+    out = np.empty((n, n, h), dtype=dtype)
+    for i in range(n):
+        out[i] = skew[i + 1 : i + n + 1, i + 1]
+    return out
+
+
+@dataclass
+class OpCount:
+    """Scalar operations tallied one by one as the instrumented loop performs them."""
+
+    multiplies: int = 0
+    adds: int = 0
+    nonlinearities: int = 0
+
+
+def _matvec_counted(w: np.ndarray, v: np.ndarray, count: OpCount) -> np.ndarray:
+    rows, cols = w.shape
+    out = np.empty(rows, dtype=np.result_type(w, v))
+    for r in range(rows):
+        acc = w[r, 0] * v[0]
+        count.multiplies += 1
+        for k in range(1, cols):
+            acc = acc + w[r, k] * v[k]
+            count.multiplies += 1
+            count.adds += 1
+        out[r] = acc
+    return out
+
+
+def _sum_counted(vectors: list[np.ndarray], count: OpCount) -> np.ndarray:
+    total = vectors[0].copy()
+    for v in vectors[1:]:
+        for r in range(total.shape[0]):
+            total[r] = total[r] + v[r]
+            count.adds += 1
+    return total
+
+
+def rnn2d_counted(
+    x: np.ndarray,
+    w_in: np.ndarray,
+    w_left: np.ndarray,
+    w_top: np.ndarray,
+    activation: Activation = np.tanh,
+    skip_border: bool = False,
+) -> tuple[np.ndarray, OpCount]:
+    """The double loop with scalar arithmetic, counting every multiply, add and
+    activation; skip_border drops the products with a zero neighbour state."""
+    n = x.shape[0]
+    h = w_in.shape[0]
+    dtype = np.result_type(x, w_in, w_left, w_top)
+    out = np.zeros((n, n, h), dtype=dtype)
+    zero = np.zeros(h, dtype=dtype)
+    count = OpCount()
+    for i in range(n):
+        for j in range(n):
+            left = out[i - 1, j] if i > 0 else zero
+            top = out[i, j - 1] if j > 0 else zero
+            terms = [_matvec_counted(w_in, x[i, j], count)]
+            if i > 0 or not skip_border:
+                terms.append(_matvec_counted(w_left, left, count))
+            if j > 0 or not skip_border:
+                terms.append(_matvec_counted(w_top, top, count))
+            pre = _sum_counted(terms, count)
+            for r in range(h):
+                out[i, j, r] = activation(pre[r])
+                count.nonlinearities += 1
+    return out, count
+
+
+def parameter_count(c: int, h: int) -> int:
+    """W_in is h x c, W_left and W_top are h x h: hc + 2h^2, whatever n is."""
+    return h * c + 2 * h * h
+
+
+def multiply_count(n: int, c: int, h: int) -> int:
+    """Per cell, three mat-vecs: hc + h^2 + h^2 multiplies; n^2 (hc + 2h^2) in all."""
+    return n * n * (h * c + 2 * h * h)
+
+
+def add_count(n: int, c: int, h: int) -> int:
+    """Per cell h(c-1) + 2h(h-1) adds in the mat-vecs and 2h to sum three vectors:
+    hc + 2h^2 - h; n^2 (hc + 2h^2 - h) in all."""
+    return n * n * (h * c + 2 * h * h - h)
+
+
+def operation_count(n: int, c: int, h: int) -> int:
+    """Multiplies plus adds: n^2 (2hc + 4h^2 - h)."""
+    return multiply_count(n, c, h) + add_count(n, c, h)
+
+
+def nonlinearity_count(n: int, h: int) -> int:
+    """One activation per hidden unit: n^2 h."""
+    return n * n * h
+
+
+def border_saving(n: int, h: int) -> int:
+    """Operations saved by skipping the 2n products with a zero neighbour: each
+    skipped h x h mat-vec is h^2 multiplies, h(h-1) adds and h adds to sum it, 2h^2."""
+    return 2 * n * 2 * h * h
+
+
+def rnn_receptive_field(n: int, i: int, j: int) -> np.ndarray:
+    """Boolean (n, n): the inputs x^{i',j'} that h^{i,j} depends on, i' <= i and j' <= j."""
+    cols, rows = np.indices((n, n))
+    return (cols <= i) & (rows <= j)
+
+
+def conv_receptive_field(n: int, i: int, j: int, layers: int, k: int = 3) -> np.ndarray:
+    """Boolean (n, n): the inputs seen by output (i, j) of `layers` stacked k x k
+    convolutions with zero padding, a (layers (k-1) + 1)^2 square clipped to the grid."""
+    cols, rows = np.indices((n, n))
+    reach = layers * (k - 1) // 2
+    return (np.abs(cols - i) <= reach) & (np.abs(rows - j) <= reach)
+
+
+def influence_map(n: int, i: int, j: int, w_in: float, w_left: float, w_top: float) -> np.ndarray:
+    """d h^{i,j} / d x^{i',j'} for h = 1, c = 1 and a linear activation: a sum over
+    monotone lattice paths, w_in C(p + q, p) w_left^p w_top^q with p = i - i', q = j - j'."""
+    out = np.zeros((n, n))
+    for di in range(i + 1):
+        for dj in range(j + 1):
+            out[i - di, j - dj] = w_in * comb(di + dj, di) * w_left**di * w_top**dj
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = ArgumentParser(
+        prog="rnn2d.py",
+        description="Parameters and scalar operations of one 2D RNN layer on an n x n grid.",
+    )
+    parser.add_argument("--n", type=positive_int, required=True, help="grid side n (>= 1)")
+    parser.add_argument("--c", type=positive_int, required=True, help="input channels c (>= 1)")
+    parser.add_argument("--h", type=positive_int, required=True, help="hidden size h (>= 1)")
+    args = parser.parse_args(argv)
+    n, c, h = args.n, args.c, args.h
+    print(f"parameters: {parameter_count(c, h)}")
+    print(f"multiplies: {multiply_count(n, c, h)}")
+    print(f"adds: {add_count(n, c, h)}")
+    print(f"nonlinearities: {nonlinearity_count(n, h)}")
+    print(f"operations: {operation_count(n, c, h)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
