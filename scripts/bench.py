@@ -17,7 +17,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
+# Every case runs on one BLAS thread, so that a speed-up measures the work a
+# kernel skips, not how a busy machine schedules threads: the wavefront's and
+# the kernels' small products sit at the size where OpenBLAS starts splitting
+# work over threads, and under load each split can stall for milliseconds.
+# Set OPENBLAS_NUM_THREADS yourself to measure otherwise; the JSON records it.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402  (must follow the thread setting)
 from attention import (
     dense_attention,
     full_count,

@@ -64,6 +64,14 @@ def diagonal_cells(n: int, s: int) -> range:
     return range(max(0, s - n + 1), min(s, n - 1) + 1)
 
 
+def _diagonal_view(skewed: np.ndarray, n: int) -> np.ndarray:
+    """The (n, n, h) view of a skewed array whose [i, j] is skewed[i + j, i]."""
+    rows, slots, depth = skewed.strides
+    return np.lib.stride_tricks.as_strided(
+        skewed, shape=(n, n, skewed.shape[2]), strides=(rows + slots, rows, depth)
+    )
+
+
 def rnn2d_wavefront(
     x: np.ndarray,
     w_in: np.ndarray,
@@ -75,29 +83,35 @@ def rnn2d_wavefront(
     n = x.shape[0]
     h = w_in.shape[0]
     dtype = np.result_type(x, w_in, w_left, w_top)
-    # The input term depends on no state: one matmul for all n^2 cells up front.
-    u = (x.reshape(n * n, -1) @ w_in.T).reshape(n, n, h)
     # PixelRNN's skew, with diagonals as rows: cell (i, j) lives at [i + j, i],
-    # so column i is shifted down by i and anti-diagonal s is the contiguous row s.
+    # so anti-diagonal s is the contiguous row s. _diagonal_view addresses the
+    # skewed array by (i, j), so skewing and unskewing are one copy each.
     skew_u = np.zeros((2 * n - 1, n, h), dtype=dtype)
-    for i in range(n):
-        skew_u[i : i + n, i] = u[i]
+    # The input term depends on no state: one matmul for all n^2 cells up front.
+    _diagonal_view(skew_u, n)[...] = (x.reshape(n * n, -1) @ w_in.T).reshape(n, n, h)
     # States one row and one slot further on: row s + 1 holds diagonal s, slot
     # i + 1 holds column i. The left neighbour (i-1, j) is then slot i and the
-    # top neighbour (i, j-1) slot i + 1 of row s, both contiguous slices; row 0,
-    # slot 0 and never-written slots are the zero state outside the grid.
+    # top neighbour (i, j-1) slot i + 1 of row s; row 0, slot 0 and never-written
+    # slots are the zero state outside the grid.
     skew = np.zeros((2 * n, n + 1, h), dtype=dtype)
-    w_left_t, w_top_t = w_left.T, w_top.T
+    # Slots i and i + 1 sit side by side in memory, so cell i's two neighbours
+    # are one row of 2h numbers, and both recurrent products are one matmul.
+    w_both = np.concatenate([w_left.T, w_top.T]).astype(dtype)
+    item = skew.itemsize
+    in_place = isinstance(activation, np.ufunc)
     for s in range(wavefront_steps(n)):
         cells = diagonal_cells(n, s)
         lo, hi = cells.start, cells.stop
-        pre = skew_u[s, lo:hi] + skew[s, lo:hi] @ w_left_t
-        pre += skew[s, lo + 1 : hi + 1] @ w_top_t
-        skew[s + 1, lo + 1 : hi + 1] = activation(pre)
-    out = np.empty((n, n, h), dtype=dtype)
-    for i in range(n):
-        out[i] = skew[i + 1 : i + n + 1, i + 1]
-    return out
+        neighbours = np.lib.stride_tricks.as_strided(
+            skew[s, lo:], shape=(hi - lo, 2 * h), strides=(h * item, item), writeable=False
+        )
+        pre = neighbours @ w_both
+        pre += skew_u[s, lo:hi]
+        if in_place:
+            activation(pre, out=skew[s + 1, lo + 1 : hi + 1])
+        else:
+            skew[s + 1, lo + 1 : hi + 1] = activation(pre)
+    return _diagonal_view(skew[1:, 1:], n).copy()
 
 
 @dataclass
