@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from attention import PATTERNS, row_counts, strided_mask, windowed_mask
-from cli import ArgumentParser
+from cli import figures_command
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -336,13 +336,7 @@ def render_all(out_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent
-                        / "docs" / "figures", help="folder for the SVG files")
-    args = parser.parse_args(argv)
-    for path in render_all(args.out):
-        print(path)
-    return 0
+    return figures_command(render_all, "attention_figures.py", __doc__, argv)
 
 
 if __name__ == "__main__":

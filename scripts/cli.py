@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import NoReturn
+
+FIGURES_DIR = Path(__file__).resolve().parent.parent / "docs" / "figures"
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -37,6 +41,21 @@ def _int_at_least(text: str, low: int) -> int:
     if value < low:
         raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
     return value
+
+
+def figures_command(
+    render_all: Callable[[Path], list[Path]], prog: str, description: str | None,
+    argv: list[str] | None = None,
+) -> int:
+    """The command of a figure script: draw into --out (docs/figures) and list the files."""
+    parser = ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--out", type=Path, default=FIGURES_DIR, help="folder for the SVG files")
+    args = parser.parse_args(argv)
+    if args.out.exists() and not args.out.is_dir():
+        fail(parser, "--out", f"{args.out} is not a folder")
+    for path in render_all(args.out):
+        print(path)
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover - a helper module, not a command

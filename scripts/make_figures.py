@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = ROOT / "docs" / "figures"
+from cli import figures_command
 
 # Each module exposes render_all(out_dir) -> list[Path] of the files it wrote.
 FIGURE_MODULES: tuple[str, ...] = ("attention_figures", "rnn2d_figures", "bench_figures")
@@ -16,7 +14,6 @@ FIGURE_MODULES: tuple[str, ...] = ("attention_figures", "rnn2d_figures", "bench_
 
 def render_all(out_dir: Path) -> list[Path]:
     """Draw every figure into out_dir and return the paths written."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     written: list[Path] = []
     for name in FIGURE_MODULES:
         written.extend(importlib.import_module(name).render_all(out_dir))
@@ -24,14 +21,7 @@ def render_all(out_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the SVG files")
-    args = parser.parse_args(argv)
-    if args.out.exists() and not args.out.is_dir():
-        parser.exit(2, f"error: --out: {args.out} is not a folder\n")
-    for path in render_all(args.out):
-        print(path)
-    return 0
+    return figures_command(render_all, "make_figures.py", __doc__, argv)
 
 
 if __name__ == "__main__":

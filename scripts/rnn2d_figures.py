@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import rnn2d
-from cli import ArgumentParser
+from cli import figures_command
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, Patch, Rectangle
@@ -28,8 +28,6 @@ from plot_style import (
     new_figure,
     save_svg,
 )
-
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "figures"
 
 TITLE_PAD = 34  # room for the column ticks and label above each grid
 # A white-to-dark-blue ramp: its luminance falls steadily, so it reads in grey.
@@ -338,14 +336,7 @@ def render_all(out_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = ArgumentParser(prog="rnn2d_figures.py", description=__doc__)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the SVG files")
-    args = parser.parse_args(argv)
-    if args.out.exists() and not args.out.is_dir():
-        parser.exit(2, f"{parser.prog}: error: --out: {args.out} is not a folder\n")
-    for path in render_all(args.out):
-        print(path)
-    return 0
+    return figures_command(render_all, "rnn2d_figures.py", __doc__, argv)
 
 
 if __name__ == "__main__":
