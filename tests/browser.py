@@ -1,0 +1,247 @@
+"""Helpers for the browser tests: find Chromium, serve the built site, watch a page."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import http.server
+import os
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+HOST = "127.0.0.1"
+
+
+def require_chromium() -> str:
+    """Debian's Chromium path; skip without it, except in CI, where a missing browser fails."""
+    message = (
+        f"the browser tests need Debian's Chromium at {CHROMIUM}: "
+        "install it with `sudo apt-get install chromium`"
+    )
+    if not CHROMIUM.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return str(CHROMIUM)
+
+
+@contextmanager
+def launched_chromium() -> Iterator:
+    """One headless Chromium (never a browser Playwright downloads), closed afterwards."""
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def page_urls(site: Path) -> list[str]:
+    """Every page in the built sitemap, as published (absolute URLs)."""
+    tree = ET.parse(site / "sitemap.xml")
+    namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    return [loc.text or "" for loc in tree.getroot().iterfind("s:url/s:loc", namespace)]
+
+
+def local_pages(site: Path) -> list[str]:
+    """Every page's path under the published prefix, home first, plus the 404 page."""
+    prefix = urlsplit(page_urls(site)[0]).path
+    paths = [urlsplit(url).path.removeprefix(prefix) for url in page_urls(site)]
+    return [*paths, "404.html"]
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site under its published prefix, as GitHub Pages does, and stays quiet."""
+
+    prefix = "/"
+    published = ""
+
+    def translate_path(self, path: str) -> str:
+        route = urlsplit(path).path
+        if not route.startswith(self.prefix):
+            return str(Path(self.directory) / "__outside_the_site__")
+        return super().translate_path("/" + route.removeprefix(self.prefix))
+
+    def do_GET(self) -> None:
+        # Material's instant navigation only follows links listed in the sitemap,
+        # matched with the port included; point it at this server, as `mkdocs serve` does.
+        if urlsplit(self.path).path != self.prefix + "sitemap.xml":
+            return super().do_GET()
+        local = f"http://{HOST}:{self.server.server_address[1]}{self.prefix}"
+        body = Path(self.translate_path(self.path)).read_bytes()
+        body = body.replace(self.published.encode(), local.encode())
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        pass
+
+
+@contextmanager
+def serve(site: Path) -> Iterator[str]:
+    """Serve site on 127.0.0.1 at a free port in a thread; yield the site's base URL."""
+    published = page_urls(site)[0]
+    prefix = urlsplit(published).path
+    handler = functools.partial(
+        type("Handler", (_Handler,), {"prefix": prefix, "published": published}),
+        directory=str(site),
+    )
+    server = http.server.ThreadingHTTPServer((HOST, 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{server.server_address[1]}{prefix}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@dataclass
+class PageWatch:
+    """What a page did while it loaded: errors, failed and foreign requests, responses."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+    responses: list = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """Every error the page raised, one line each."""
+        return [
+            *(f"console error: {m}" for m in self.console_errors),
+            *(f"page error: {m}" for m in self.page_errors),
+            *(f"failed request: {m}" for m in self.failed_requests),
+            *(f"request to another host: {m}" for m in self.foreign_requests),
+        ]
+
+    def gzip_bytes(self) -> int:
+        """Total size of every response body the page loaded, gzip-compressed."""
+        total = 0
+        for response in self.responses:
+            try:
+                body = response.body()
+            except Exception:  # a redirect or a body the browser already dropped
+                continue
+            total += len(gzip.compress(body, compresslevel=6, mtime=0))
+        return total
+
+
+def watch(context) -> PageWatch:
+    """Record a browser context's errors and requests; block any request off 127.0.0.1."""
+    seen = PageWatch()
+
+    def route(route) -> None:
+        if urlsplit(route.request.url).hostname == HOST or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            seen.foreign_requests.append(route.request.url)
+            route.abort()
+
+    def on_response(response) -> None:
+        if response.status >= 400:
+            seen.failed_requests.append(f"{response.status} {response.url}")
+        else:
+            seen.responses.append(response)
+
+    def on_failed(request) -> None:
+        if urlsplit(request.url).hostname == HOST:
+            seen.failed_requests.append(f"{request.failure} {request.url}")
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            seen.console_errors.append(message.text)
+
+    context.route("**/*", route)
+    context.on("response", on_response)
+    context.on("requestfailed", on_failed)
+    context.on("console", on_console)
+    context.on("weberror", lambda error: seen.page_errors.append(str(error.error)))
+    return seen
+
+
+# Resolves once MathJax has typeset the page: its start-up promise on first
+# load, then every arithmatex element holding an mjx-container (instant navigation).
+WAIT_FOR_MATH = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  const deadline = Date.now() + 10000;
+  const done = () => [...document.querySelectorAll('.md-content .arithmatex')]
+    .every((el) => el.querySelector('mjx-container'));
+  while (!done() && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}"""
+
+
+def wait_for_math(page) -> None:
+    """Wait until MathJax has typeset every formula on the page (or 10 s passed)."""
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+    page.evaluate(WAIT_FOR_MATH)
+
+
+# Text a reader sees in the page's content, outside code, scripts and rendered math.
+VISIBLE_TEXT = """() => {
+  const root = document.querySelector('.md-content') || document.body;
+  const skip = 'pre, code, kbd, script, style, textarea, mjx-container, .mask-explorer';
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const parts = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest(skip)) continue;
+    if (!parent.checkVisibility({ visibilityProperty: true })) continue;
+    parts.push(node.textContent);
+  }
+  return parts.join(' ');
+}"""
+
+# Every image on the page, after waiting for any still loading.
+IMAGES = """async () => {
+  const images = [...document.images];
+  for (const img of images) img.loading = 'eager';
+  await Promise.all(images.map((img) => img.complete ? null :
+    new Promise((resolve) => { img.onload = img.onerror = resolve; })));
+  return images.map((img) => ({
+    src: img.currentSrc || img.src,
+    alt: (img.getAttribute('alt') || '').trim(),
+    width: img.naturalWidth,
+  }));
+}"""
+
+
+def math_counts(page) -> dict[str, int]:
+    """How many formulas arithmatex marked, and how many MathJax rendered."""
+    return page.evaluate(
+        """() => ({
+          marked: document.querySelectorAll('.md-content .arithmatex').length,
+          unrendered: [...document.querySelectorAll('.md-content .arithmatex')]
+            .filter((el) => !el.querySelector('mjx-container')).length,
+          rendered: document.querySelectorAll('.md-content mjx-container').length,
+        })"""
+    )
