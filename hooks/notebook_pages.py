@@ -22,9 +22,14 @@ BLOCKS = (
 )
 
 
+# Code cells scroll sideways; a keyboard user must be able to focus them to scroll.
+CODE_CELL = '<div class="highlight-ipynb hl-python">'
+
+
 def on_page_content(html, page, config, files):
     if not page.file.src_uri.endswith(".ipynb"):
         return html
+    html = html.replace(CODE_CELL, CODE_CELL[:-1] + ' tabindex="0">')
     for block in BLOCKS:
         html, found = block.subn("", html)
         if found != 1:

@@ -22,7 +22,10 @@ document$.subscribe(() => {
   if (!window.MathJax.startup || !window.MathJax.startup.output) {
     return; // first load: MathJax typesets the page itself once it is ready
   }
-  MathJax.startup.output.clearCache();
+  // Only the CHTML output keeps a font cache; the SVG output has none to clear.
+  if (MathJax.startup.output.clearCache) {
+    MathJax.startup.output.clearCache();
+  }
   MathJax.typesetClear();
   MathJax.texReset();
   MathJax.typesetPromise();
