@@ -22,7 +22,9 @@ ATTENTION_CASES = ("windowed attention", "sliding-window attention")
 RNN_CASES = ("2D RNN wavefront",)
 # Where each series writes its "n = ..." labels, in points from the marker:
 # one above and one below, so that points at similar ratios stay readable.
-LABEL_OFFSETS = ((-14, 9), (8, -13))
+# Size labels: right of the windowed points, left of the sliding-window ones,
+# so that neither covers the other series.
+LABEL_PLACES = (((9, -4), "left"), ((-9, 0), "right"))
 
 
 def _records(data: dict, case: str) -> tuple[np.ndarray, np.ndarray, list[int]]:
@@ -42,7 +44,7 @@ def _speedup_plot(ax: Axes, data: dict, cases: tuple[str, ...], baseline: str) -
     ideal = np.array([low, high])
     ax.plot(ideal, ideal, color=INK, linewidth=1.0, label="ideal: speedup = count ratio")
     ax.plot(ideal, ideal / 2, color=GRID, linewidth=1.0, linestyle="--", label="half the ideal")
-    for case, style, offset in zip(cases, SERIES[1:], LABEL_OFFSETS, strict=False):
+    for case, style, (offset, align) in zip(cases, SERIES[1:], LABEL_PLACES, strict=False):
         ratio, speedup, sizes = _records(data, case)
         ax.plot(ratio, speedup, label=case, markersize=6, **style)
         for x, y, n in zip(ratio, speedup, sizes, strict=True):
@@ -51,6 +53,7 @@ def _speedup_plot(ax: Axes, data: dict, cases: tuple[str, ...], baseline: str) -
                 (x, y),
                 textcoords="offset points",
                 xytext=offset,
+                ha=align,
                 fontsize=8,
                 color=style["color"],
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
