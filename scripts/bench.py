@@ -49,7 +49,7 @@ COUNTS = (
     "Attention: count_ratio = n^2, the scores of the dense masked baseline's one n x n "
     "matrix, over the scores the pattern needs: windowed_count(n, w) = n(w+1)/2 when w "
     "divides n, strided_count(n, t) = n(t+1) - t(t+1)/2. The kernels compute somewhat "
-    "more (whole w x w blocks; b x (b+t) tiles), which the ratio does not credit. "
+    "more (3/4 of each w x w block; b x (b+t) tiles), which the ratio does not credit. "
     "RNN: count_ratio = n^2 sequential cell updates of the loop over 2n - 1 wavefront steps."
 )
 GFLOPS = (
