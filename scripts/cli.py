@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -57,6 +56,3 @@ def figures_command(
         print(path)
     return 0
 
-
-if __name__ == "__main__":  # pragma: no cover - a helper module, not a command
-    sys.exit("cli.py holds shared helpers; run one of the chapter's scripts instead")
