@@ -30,7 +30,11 @@ SECTION = re.compile(r"(?=<h2\b)")
 
 def read_glossary(path: Path) -> dict[str, str]:
     """The terms of the glossary file and their definitions, in file order."""
-    terms = {m["term"]: m["text"].strip() for m in DEFINITION.finditer(path.read_text())}
+    terms: dict[str, str] = {}
+    for m in DEFINITION.finditer(path.read_text()):
+        if m["term"].casefold() in (term.casefold() for term in terms):
+            raise PluginError(f"{path}: {m['term']!r} is defined twice")
+        terms[m["term"]] = m["text"].strip()
     if not terms:
         raise PluginError(f"{path}: no definitions of the form *[term]: text")
     return terms
