@@ -4,7 +4,7 @@ The estimate counts the words a reader reads as prose: code, math, scripts and
 figures' SVG are left out, and so are the hidden hover texts of the glossary.
 It is computed from the rendered page, so snippets and notebook cells count.
 The line is part of the page content, so instant navigation swaps it with the
-rest of the page.
+rest of the page; search leaves it out of its index and its previews.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def reading_minutes(words: int) -> int:
 def reading_time_html(words: int) -> str:
     minutes = reading_minutes(words)
     unit = "minute" if minutes == 1 else "minutes"
-    return f'<p class="reading-time">About {minutes} {unit} to read</p>'
+    return f'<p class="reading-time" data-search-exclude>About {minutes} {unit} to read</p>'
 
 
 _nav_pages: set[str] = set()

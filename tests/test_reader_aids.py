@@ -178,12 +178,13 @@ def test_prose_words_leave_out_code_and_math() -> None:
 def test_every_nav_page_states_its_reading_time(built_site: Path) -> None:
     for url, page in nav_pages(built_site).items():
         html = page.read_text()
-        found = re.findall(r'</h1><p class="reading-time">About (\d+) minutes? to read</p>', html)
+        found = re.findall(r'</h1><p class="reading-time"[^>]*>About (\d+) minutes? to read</p>', html)
         assert len(found) == 1, f"{url}: no reading time under the title"
     chapter = (built_site / "efficient-attention/index.html").read_text()
     minutes = int(re.search(r"About (\d+) minutes to read", chapter).group(1))
     assert 5 <= minutes <= 60, f"the first chapter reads in {minutes} minutes?"
     assert "reading-time" not in (built_site / "404.html").read_text()
+    assert "minutes to read" not in (built_site / "search/search_index.json").read_text()
 
 
 # Version footer and report link --------------------------------------------
