@@ -1,11 +1,12 @@
 """The chapter's glossary: hover text for its terms on every page, and one generated list.
 
 docs/snippets/glossary.md holds each definition once, as a Markdown
-abbreviation. The abbr extension receives every term with its plural and its
-capitalised form, so "keys" and "Causal" get the same hover text as "key"
-and "causal". Only a term's first appearance in each section (up to the next
-<h2>) keeps its hover text, so a reader who jumps to a section finds it there
-without a page full of dotted underlines. Headings, links, summaries and
+abbreviation. The abbr extension receives every term with its plural, its
+capitalised and its hyphenated form, so "keys", "Causal" and "sliding-window"
+get the hover text of "key", "causal" and "sliding window". Only a term's
+first appearance in each section (up to the next <h2>) keeps its hover text,
+so a reader who jumps to a section finds it there without a page full of
+dotted underlines. Headings, links, summaries and
 glossary entries stay free of it: they should read, and click, as one piece.
 A line ``<!-- glossary -->`` on a page becomes the full list, alphabetically.
 """
@@ -43,7 +44,7 @@ def read_glossary(path: Path) -> dict[str, str]:
 def plural(term: str) -> str:
     """The regular English plural of the term's last word."""
     if term.isupper():
-        return term + "s"
+        return term if term.endswith("S") else term + "s"
     if re.search(r"[^aeiou]y$", term):
         return term[:-1] + "ies"
     if term.endswith(("s", "x", "ch", "sh")):
@@ -52,10 +53,12 @@ def plural(term: str) -> str:
 
 
 def forms(terms: dict[str, str]) -> dict[str, str]:
-    """Every spelling that gets a term's hover text: as written, plural, capitalised."""
+    """Every spelling that gets a term's hover text: as written, plural, capitalised,
+    and hyphenated when used as an adjective ("sliding-window attention")."""
     spelled: dict[str, str] = {}
     for term, text in terms.items():
-        for form in (term, plural(term)):
+        hyphenated = term.replace(" ", "-")
+        for form in dict.fromkeys((term, plural(term), hyphenated)):
             spelled.setdefault(form, text)
             spelled.setdefault(form[:1].upper() + form[1:], text)
     return spelled
