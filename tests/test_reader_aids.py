@@ -227,3 +227,13 @@ def test_changelog_opens_with_the_citation_version() -> None:
     changelog = (ROOT / "docs/changelog.md").read_text()
     newest = re.search(r"^### (\S+) \((\d{4}-\d\d-\d\d)\)$", changelog, re.M)
     assert newest.groups() == (str(cff["version"]), str(cff["date-released"]))
+
+
+@pytest.mark.slow
+def test_footer_links_the_changelog_from_every_page(built_site: Path) -> None:
+    # A template link escapes --strict's link check, so check where it lands.
+    for url, page in nav_pages(built_site).items():
+        footer = re.search(r'<p class="chapter-version">(.*?)</p>', page.read_text(), re.S)
+        href = re.search(r'<a href="([^"]+)">updates and corrections</a>', footer.group(1))[1]
+        target = (page.parent / href / "index.html").resolve()
+        assert target == (built_site / "changelog/index.html").resolve(), f"{url}: {href}"
