@@ -83,7 +83,8 @@ def on_config(config):
 
 
 def on_page_markdown(markdown, page, config, files):
-    return PLACEHOLDER.sub(lambda _: config.extra["glossary_html"], markdown)
+    # Blank lines around the list keep it a block of its own, whatever surrounds the line.
+    return PLACEHOLDER.sub(lambda _: "\n" + config.extra["glossary_html"] + "\n", markdown)
 
 
 def first_per_section(html_text: str) -> str:

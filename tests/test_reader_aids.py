@@ -136,7 +136,6 @@ def test_glossary_hook_on_a_fixture_project(tmp_path: Path) -> None:
         ```
 
         ## Glossary
-
         <!-- glossary -->
         """))
     result = build_site(tmp_path / "out", project)
