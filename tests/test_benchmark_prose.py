@@ -1,0 +1,238 @@
+"""Every benchmark fact in the benchmark snippets' prose agrees with docs/data/benchmark.json.
+
+The prose is free to change its wording; the numbers it states are read by
+pattern (a machine, a version, a size, a range, a speedup, a rate) and each is
+compared with the recorded run, formatted as the prose formats it (53.7 and
+54 both fit a speedup of 53.73). A number that no pattern explains fails too,
+so a new fact cannot slip in unchecked: teach this module its pattern.
+Numbers inside formulas (the 2 of 2n - 1) are not facts of the run.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from attention import sliding_window_attention
+from conftest import ROOT
+
+BENCHMARK = ROOT / "docs/data/benchmark.json"
+SNIPPETS = ROOT / "docs/snippets"
+# Which records each snippet reports on.
+CASES = {
+    "attention-benchmark.md": ("windowed attention", "sliding-window attention"),
+    "rnn2d-benchmark.md": ("2D RNN wavefront",),
+}
+
+NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)*")
+MATH = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]", re.S)
+# A number beside a variable or an operator belongs to a formula (2n - 1, n^2);
+# a number inside math too, unless a fact below claims it (d = 64).
+FORMULA = re.compile(r"(?<=[\^/*(+\-−])\d+|(?<=[\^/*(+\-−] )\d+|\d+(?= ?[\^/*)+\-−] ?[a-z(\\])")
+# Numbers that are names, not facts of the run.
+NOT_FACTS = re.compile(r"Problem \d+|\bfloat\d+\b|\b\d+D\b")
+
+
+def load() -> dict:
+    return json.loads(BENCHMARK.read_text())
+
+
+def fits(token: str, value: float) -> bool:
+    """Whether token is value written with as many decimals as token has."""
+    decimals = len(token.split(".")[1]) if "." in token else 0
+    return f"{value:.{decimals}f}" == token
+
+
+def version_fits(token: str, version: str) -> bool:
+    """Whether token is version or a leading part of it (2.4 of 2.4.6)."""
+    return bool(re.search(rf"(?<![\d.]){re.escape(token)}(?:\.|$|\s)", version))
+
+
+@dataclass
+class Run:
+    """What one snippet may state: the run's settings and machine, and its own records."""
+
+    machine: dict
+    settings: dict
+    records: list[dict]
+
+    @property
+    def sizes(self) -> list[int]:
+        return sorted({r["n"] for r in self.records})
+
+    def records_at(self, sentence: str) -> list[dict]:
+        """The records at the sizes the sentence names (n = 4096), else all of them."""
+        named = {int(n) for n in re.findall(r"\bn = (\d+)", sentence)}
+        return [r for r in self.records if r["n"] in named] or self.records
+
+    def recorded(self, sentence: str, *keys: str) -> list[float]:
+        return [r[k] for r in self.records_at(sentence) for k in keys]
+
+
+# Software the machine record names, by the name the prose uses.
+LIBRARIES = {"NumPy": "numpy", "OpenBLAS": "blas", "Python": "python"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A kind of benchmark fact: a pattern whose group `number` the run must bear out."""
+
+    name: str
+    pattern: re.Pattern
+    # (run, sentence, match) -> (what the run says, whether the stated number fits it)
+    check: Callable[[Run, str, re.Match], tuple[str, bool]]
+    number: int = 1
+
+
+def _one_of(token: str, values: list[float], what: str) -> tuple[str, bool]:
+    shown = ", ".join(f"{v:.4g}" for v in values)
+    return f"{what} {shown}", any(fits(token, v) for v in values)
+
+
+FACTS = [
+    Fact("a setting of the run", re.compile(r"\b([dwtch]) = (\d+)"),
+         lambda run, s, m: _one_of(m[2], [run.settings[m[1]]], f"{m[1]} ="), number=2),
+    Fact("a size the run measured", re.compile(r"\bn = (\d+)"),
+         lambda run, s, m: _one_of(m[1], run.sizes, "n in")),
+    Fact("the smallest size", re.compile(r"\bfrom (\d+) to \d+"),
+         lambda run, s, m: _one_of(m[1], run.sizes[:1], "smallest n")),
+    Fact("the largest size", re.compile(r"\bfrom \d+ to (\d+)"),
+         lambda run, s, m: _one_of(m[1], run.sizes[-1:], "largest n")),
+    Fact("the machine's cores", re.compile(r"\b(\d+)[- ]cores?\b"),
+         lambda run, s, m: _one_of(m[1], [run.machine["cores"]], "cores")),
+    Fact("a library version", re.compile(rf"\b({'|'.join(LIBRARIES)}) (\d+(?:\.\d+)*)"),
+         lambda run, s, m: (run.machine[LIBRARIES[m[1]]],
+                            version_fits(m[2], run.machine[LIBRARIES[m[1]]])), number=2),
+    Fact("a BLAS setting", re.compile(r"\b([A-Z_]+_THREADS)=(\d+)"),
+         lambda run, s, m: (f"{m[1]}={run.machine['blas_env'].get(m[1])}",
+                            run.machine["blas_env"].get(m[1]) == m[2]), number=2),
+    Fact("the kernel's query block", re.compile(r"\bblocks? of (\d+)"),
+         lambda run, s, m: _one_of(m[1], [BLOCK], "sliding_window_attention's b =")),
+    Fact("the kernel's tile height", re.compile(r"\b(\d+) ?\\times ?\((\d+) ?\+ ?t\)"),
+         lambda run, s, m: _one_of(m[1], [BLOCK], "sliding_window_attention's b =")),
+    Fact("the kernel's tile width", re.compile(r"\b(\d+) ?\\times ?\((\d+) ?\+ ?t\)"),
+         lambda run, s, m: _one_of(m[2], [BLOCK], "sliding_window_attention's b ="), number=2),
+    Fact("the number of timing samples",
+         re.compile(r"\b(\d+) (?:samples|repeats|repetitions|runs|timings)\b"),
+         lambda run, s, m: _one_of(m[1], [run.settings["repeats"]], "repeats")),
+    Fact("a speedup or a count ratio",
+         re.compile(r"(\d+(?:\.\d+)?) ?(?:×|x\b|\\\(\\times\\\)|times\b|-fold)"),
+         lambda run, s, m: _one_of(m[1], run.recorded(s, "speedup", "count_ratio"),
+                                   "speedups and count ratios")),
+    Fact("a share of the count ratio", re.compile(r"\b(0\.\d+) of (?:the|its) count ratio"),
+         lambda run, s, m: _one_of(m[1], run.recorded(s, "efficiency"), "efficiencies")),
+    Fact("a share of the count ratio, in per cent", re.compile(r"(\d+(?:\.\d+)?) ?(?:%|per ?cent)"),
+         lambda run, s, m: _one_of(m[1], [100 * e for e in run.recorded(s, "efficiency")],
+                                   "efficiencies in %")),
+    Fact("a rate of arithmetic", re.compile(r"(\d+(?:\.\d+)?) ?GFLOP/s"),
+         lambda run, s, m: _one_of(
+             m[1], [run.machine["matmul_gflops"],
+                    *run.recorded(s, "kernel_gflops", "baseline_gflops")], "GFLOP/s")),
+    Fact("the size of one n x n score matrix", re.compile(r"(\d+(?:\.\d+)?) ?(?:MB|MiB)\b"),
+         lambda run, s, m: _one_of(
+             m[1], [r["n"] ** 2 * np.dtype(run.settings["dtype"]).itemsize / 2**20
+                    for r in run.records_at(s)], "MiB")),
+]
+
+# The sliding-window kernel's query block is an argument of the code, not of the run.
+BLOCK = inspect.signature(sliding_window_attention).parameters["b"].default
+
+
+def prose(snippet: Path) -> str:
+    """The snippet's text without fenced code blocks."""
+    return re.sub(r"^```.*?^```", "", snippet.read_text(), flags=re.S | re.M)
+
+
+def sentences(text: str) -> list[str]:
+    """The text as sentences (and captions), each on one line."""
+    flat = " ".join(text.split())
+    return [s for s in re.split(r"(?<=[.!?:;])\s+(?=[A-Z\\`(!])|\s*///\s*", flat) if s]
+
+
+def check_sentence(sentence: str, run: Run) -> list[str]:
+    """One line for each benchmark fact the sentence gets wrong, or number nothing explains."""
+    problems, claimed = [], set()
+    for fact in FACTS:
+        for m in fact.pattern.finditer(sentence):
+            if m.start(fact.number) in claimed:
+                continue
+            claimed.add(m.start(fact.number))
+            what, ok = fact.check(run, sentence, m)
+            if not ok:
+                problems.append(f"{m[fact.number]} ({fact.name}; the run: {what}) in: {sentence}")
+    spans = [m.span() for pattern in (MATH, NOT_FACTS) for m in pattern.finditer(sentence)]
+    formula = {m.start() for m in FORMULA.finditer(sentence)}
+    for n in NUMBER.finditer(sentence):
+        if n.start() in claimed or n.start() in formula:
+            continue
+        if not any(a <= n.start() < b for a, b in spans):
+            problems.append(f"{n[0]} (no pattern here checks it) in: {sentence}")
+    return problems
+
+
+def check_snippet(name: str, text: str, data: dict) -> list[str]:
+    """Every disagreement between the snippet's prose and the recorded run."""
+    records = [r for r in data["records"] if r["case"] in CASES[name]]
+    run = Run(data["machine"], data["settings"], records)
+    problems = [p for sentence in sentences(text) for p in check_sentence(sentence, run)]
+    cpu = data["machine"]["cpu"]
+    named = re.findall(r"\b(?:AMD|Intel|Apple|Arm|ARM|Ampere|Graviton)\b(?: [A-Z][\w-]*)*", text)
+    problems += [f"the machine is {n!r}; the run: {cpu!r}" for n in named if n != cpu]
+    if data["settings"]["dtype"] not in text:
+        problems.append(f"the run's dtype, {data['settings']['dtype']}, is not named")
+    return problems
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_benchmark_prose_matches_the_recorded_run(name: str) -> None:
+    problems = check_snippet(name, prose(SNIPPETS / name), load())
+    assert not problems, f"{name} disagrees with {BENCHMARK.name}:\n" + "\n".join(problems)
+
+
+# Each change to the recorded run that the prose must notice, and the words that say so.
+DRIFTS = [
+    ("attention-benchmark.md", lambda d: d["machine"].update(cores=4), "2-core"),
+    ("attention-benchmark.md", lambda d: d["machine"].update(numpy="2.5.0"), "NumPy 2.4"),
+    ("attention-benchmark.md", lambda d: d["machine"].update(cpu="Intel Xeon"), "AMD EPYC"),
+    ("attention-benchmark.md", lambda d: d["settings"].update(t=128), "t = 127"),
+    ("attention-benchmark.md", lambda d: d["settings"].update(dtype="float64"), "float32"),
+    ("attention-benchmark.md", lambda d: [r.update(n=8192) for r in d["records"]
+                                          if r["n"] == 4096], "4096"),
+    ("rnn2d-benchmark.md", lambda d: d["settings"].update(h=64), "h = 32"),
+    ("rnn2d-benchmark.md", lambda d: [r.update(n=256) for r in d["records"]
+                                      if r["n"] == 128], "to 128"),
+]
+
+
+@pytest.mark.parametrize(("name", "drift", "words"), DRIFTS)
+def test_a_drifted_run_is_caught(name: str, drift: Callable[[dict], object], words: str) -> None:
+    data = load()
+    drift(data)
+    problems = check_snippet(name, prose(SNIPPETS / name), data)
+    assert problems, f"changing the run did not disagree with {words!r}"
+
+
+@pytest.mark.parametrize(
+    ("claim", "holds"),
+    [
+        ("At \\(n = 4096\\) the windowed kernel runs 53.7x faster.", True),
+        ("At \\(n = 4096\\) the windowed kernel runs 54 times faster.", True),
+        ("At \\(n = 4096\\) the windowed kernel runs 60x faster.", False),
+        ("At \\(n = 512\\) the windowed kernel runs 53.7x faster.", False),
+        ("It reaches 0.43 of its count ratio at \\(n = 4096\\).", True),
+        ("The machine multiplies matrices at 67 GFLOP/s.", True),
+        ("The machine multiplies matrices at 90 GFLOP/s.", False),
+        ("Each case takes 15 samples.", True),
+        ("The kernels are 7 in number.", False),
+    ],
+)
+def test_new_claims_in_the_prose_are_checked(claim: str, holds: bool) -> None:
+    name = "attention-benchmark.md"
+    problems = check_snippet(name, prose(SNIPPETS / name) + "\n" + claim, load())
+    assert (not problems) == holds, problems
