@@ -61,10 +61,11 @@ def _differing_files(a: Path, b: Path) -> list[str]:
 def project_copy(tmp_path: Path) -> Path:
     """A copy of the site's sources whose lab is a one-cell notebook, so builds are quick."""
     copy = tmp_path / "project"
-    copy.mkdir()
-    shutil.copy(ROOT / "mkdocs.yml", copy)
-    shutil.copytree(ROOT / "hooks", copy / "hooks", ignore=shutil.ignore_patterns("__py*"))
-    shutil.copytree(ROOT / "docs", copy / "docs")
+    # Everything a build reads (config, hooks, templates, CITATION.cff, scripts), not the
+    # environment, caches or earlier builds.
+    shutil.copytree(
+        ROOT, copy, ignore=shutil.ignore_patterns(".git", ".venv", ".cache", "site", "__py*")
+    )
     _write_notebook(copy / LAB, "print('ok')")
     return copy
 
