@@ -45,7 +45,7 @@ def _display_start(lines: list[str], index: int, page: str) -> int:
     for k in range(index, -1, -1):
         if "\\[" in lines[k] or lines[k].strip().startswith("$$"):
             return k
-    raise PluginError(f"{page}: \\label{{eq:...}} on line {index + 1} is not inside a display formula")
+    raise PluginError(f"{page}: the equation label on line {index + 1} is outside a display formula")
 
 
 def _anchor_equation(lines: list[str], start: int, anchor: str) -> None:
@@ -135,7 +135,8 @@ def number_page(markdown: str, chapter: int | None, page: str) -> str:
             k += len(lines) - before
             continue
         if match:
-            raise PluginError(f"{page}: \\label{{{match.group(1)}:{match.group(2)}}} outside a caption")
+            label = f"{match.group(1)}:{match.group(2)}"
+            raise PluginError(f"{page}: \\label{{{label}}} on line {k + 1} is outside a caption")
         k += 1
 
     def link(match: re.Match) -> str:
