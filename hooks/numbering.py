@@ -45,7 +45,7 @@ def _display_start(lines: list[str], index: int, page: str) -> int:
     for k in range(index, -1, -1):
         if "\\[" in lines[k] or lines[k].strip().startswith("$$"):
             return k
-    raise PluginError(f"{page}: the equation label on line {index + 1} is outside a display formula")
+    raise PluginError(f"{page}: equation label on line {index + 1} is outside a display formula")
 
 
 def _anchor_equation(lines: list[str], start: int, anchor: str) -> None:
