@@ -54,6 +54,7 @@ def rnn2d_loop(
     return out
 
 
+# --8<-- [start:wavefront]
 def wavefront_steps(n: int) -> int:
     """Sequential steps of the wavefront: one per anti-diagonal s = i + j, so 2n - 1."""
     return 2 * n - 1
@@ -112,6 +113,7 @@ def rnn2d_wavefront(
         else:
             skew[s + 1, lo + 1 : hi + 1] = activation(pre)
     return _diagonal_view(skew[1:, 1:], n).copy()
+# --8<-- [end:wavefront]
 
 
 @dataclass
