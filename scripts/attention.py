@@ -205,7 +205,7 @@ class Pattern:
 
 
 T = Param("t", "Look-back t", 0, 3, "how many earlier positions each token sees")
-W = Param("w", "Window w", 1, 4, "window size; need not divide n")
+W = Param("w", "Window w", 1, 4, "window size, need not divide n")
 L = Param("l", "Stride l", 1, 4, "Sparse Transformer block and stride length")
 C = Param("c", "Summary keys c", 1, 1, "summary keys at the end of each block", at_most="l")
 

@@ -180,7 +180,8 @@ def test_counts_match_the_registry(page, name: str, n: int, params: dict) -> Non
     assert page.locator(f"{ROOT} .mask-explorer__figure[data-stale]").count() == 0
 
 
-@pytest.mark.parametrize(("name", "n", "params", "bad", "words"), INVALID, ids=lambda c: str(c)[:24])
+@pytest.mark.parametrize(("name", "n", "params", "bad", "words"), INVALID,
+                         ids=lambda c: str(c)[:24])
 def test_invalid_input_says_the_grid_is_stale(
     page, name: str, n, params: dict, bad: str, words: str
 ) -> None:
@@ -200,7 +201,9 @@ def test_invalid_input_says_the_grid_is_stale(
     assert message.is_visible() and words in message.inner_text(), message.inner_text()
     assert shaded_cells(page) == cells_before
     last = PATTERNS[name].alt(12, **good)
-    assert status(page) == f"Not updated: fix the marked field. The grid still shows the last valid input: {last}."
+    assert status(page) == (
+        f"Not updated: fix the marked field. The grid still shows the last valid input: {last}."
+    )
     assert page.locator(f"{ROOT} .mask-explorer__figure[data-stale]").count() == 1
     grid_label = page.locator(f"{ROOT} .mask-explorer__grid").get_attribute("aria-label")
     assert grid_label.startswith("Last valid input, not the current one:")
@@ -253,7 +256,7 @@ def test_an_unknown_pattern_is_rejected_without_an_exception(page) -> None:
     assert messages(page) == {"pattern": "Choose one of the listed patterns."}
     assert status(page).startswith("Not updated")
     assert len(page.seen.page_errors) + len(page.seen.console_errors) == errors_before
-    page.evaluate("() => document.querySelector('.mask-explorer select option[value=bogus]').remove()")
+    page.evaluate("() => document.querySelector('.mask-explorer option[value=bogus]').remove()")
     set_inputs(page, "causal", 12, {})
     assert messages(page) == {}
 
@@ -281,7 +284,8 @@ def test_one_tab_stop_per_control_then_one_grid_row(page) -> None:
 def test_touch_targets_are_at_least_24_px(page) -> None:
     set_inputs(page, "sparse-fixed", 12, {"l": 4, "c": 1})
     boxes = page.locator(f"{ROOT} select, {ROOT} input:visible").evaluate_all(
-        "(els) => els.map((e) => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })"
+        "(els) => els.map((e) => [e.getBoundingClientRect().width,"
+        " e.getBoundingClientRect().height])"
     )
     assert len(boxes) == 4
     assert all(w >= 24 and h >= 24 for w, h in boxes), boxes
