@@ -363,21 +363,3 @@ def test_without_javascript_the_figures_remain(chromium, built_site: Path) -> No
         finally:
             context.close()
 
-
-def test_instant_navigation_mounts_the_explorer_again(chromium, built_site: Path) -> None:
-    """Leaving the page and coming back through Material's instant navigation redraws it."""
-    with serve(built_site) as base:
-        context = chromium.new_context()
-        seen = watch(context)
-        try:
-            tab = context.new_page()
-            tab.goto(base + PAGE, wait_until="load")
-            tab.wait_for_selector(f"{ROOT} .mask-explorer__grid")
-            tab.locator("a.md-header__button.md-logo").click()
-            tab.wait_for_url(base)
-            tab.go_back()
-            tab.wait_for_selector(f"{ROOT} .mask-explorer__grid")
-            assert STATUS.match(status(tab)), status(tab)
-            assert not seen.problems(), seen.problems()
-        finally:
-            context.close()
