@@ -160,6 +160,7 @@ def test_explorer_data_is_small_and_evaluates_to_the_counts() -> None:
                 assert evaluate(entry["closedForm"]["tree"], env) == pattern.count(n, **params)
 
 
+@pytest.mark.slow
 def test_the_explorer_script_holds_no_pattern(built_site: Path) -> None:
     """The built site serves the registry's data; the script names no pattern or formula."""
     served = json.loads((built_site / "assets" / "patterns.json").read_text())
