@@ -1,139 +1,334 @@
-"""Attention masks of Problem 1 and their dot-product counts.
+"""Attention masks of Problem 1, their dot-product counts, and the registry that names them.
 
 A mask is a boolean (n, n) array: rows are queries, columns are keys, and
 ``mask[i, j]`` is True when the score q_i . k_j is computed. Indices are
 0-based here; the pages count rows from 1.
+
+Each pattern's mask rule, closed-form count and row rule is written once, as a
+small expression in Python syntax (see PATTERNS). The functions below evaluate
+those expressions; the mask explorer evaluates the same expressions, shipped as
+JSON syntax trees by hooks/explorer_data.py, so no formula is copied by hand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import ast
+import operator
 from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+from typing import Any
 
 import numpy as np
 
+# Largest n (and parameter) the explorer and the grid figures draw legibly.
+DRAW_MAX = 64
 
-def _positions(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Query index i (as a column) and key index j (as a row)."""
-    i = np.arange(n)[:, None]
-    j = np.arange(n)[None, :]
-    return i, j
+# An expression tree: an int, a bool, a variable name, or [operator, operand, ...].
+Tree = Any
+
+_BINARY = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+}
+_COMPARE = {ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==", ast.GtE: ">=", ast.Gt: ">"}
+_BOOL = {ast.And: "and", ast.Or: "or"}
+_FUNCTIONS = ("min", "max")
+
+
+def _exact_divide(a: Any, b: Any) -> Fraction:
+    # The closed forms divide products like n(n+1) by 2: exact, so no float rounding.
+    return Fraction(a) / b
+
+
+# What each operator of a tree means; a tree uses nothing else.
+OPERATORS = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": _exact_divide,
+    "//": operator.floordiv,
+    "%": operator.mod,
+    "neg": operator.neg,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "and": np.logical_and,
+    "or": np.logical_or,
+    "min": min,
+    "max": max,
+}
+
+
+@cache
+def expression_tree(text: str) -> Tree:
+    """Parse a plain expression (Python syntax: + - * / // %, comparisons, and, or,
+    min, max) into nested lists that JSON can carry; anything else is an error."""
+    return _tree(ast.parse(text, mode="eval").body, text)
+
+
+def _tree(node: ast.AST, text: str) -> Tree:
+    if isinstance(node, ast.Constant) and type(node.value) in (int, bool):
+        return node.value
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return [_BINARY[type(node.op)], _tree(node.left, text), _tree(node.right, text)]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return ["neg", _tree(node.operand, text)]
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+        operands = (_tree(node.left, text), _tree(node.comparators[0], text))
+        return [_COMPARE[type(node.ops[0])], *operands]
+    if isinstance(node, ast.BoolOp) and type(node.op) in _BOOL:
+        return [_BOOL[type(node.op)], *(_tree(value, text) for value in node.values)]
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _FUNCTIONS
+        and not node.keywords
+    ):
+        return [node.func.id, *(_tree(arg, text) for arg in node.args)]
+    raise ValueError(f"unsupported {type(node).__name__} in expression {text!r}")
+
+
+def evaluate(tree: Tree, env: dict[str, Any]) -> Any:
+    """The value of a tree with its names taken from env (ints or NumPy arrays)."""
+    if isinstance(tree, str):
+        return env[tree]
+    if not isinstance(tree, list):
+        return tree
+    op, *operands = tree
+    values = [evaluate(operand, env) for operand in operands]
+    if op in ("and", "or"):
+        result = values[0]
+        for value in values[1:]:
+            result = OPERATORS[op](result, value)
+        return result
+    return OPERATORS[op](*values)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A whole-number parameter: its page name, label and the values it may take.
+
+    `low` is the smallest value that makes sense; `high` the largest the explorer
+    draws; `at_most` names another parameter this one may not exceed."""
+
+    name: str
+    label: str
+    low: int
+    default: int
+    help: str
+    high: int = DRAW_MAX
+    at_most: str | None = None
+
+
+N = Param("n", "Sequence length n", 1, 12, "number of tokens")
+
+# The figure titles and alt texts, filled in by Pattern.title and Pattern.alt.
+TITLE = "{label} mask, {numbers}"
+ALT = "{title}: {count} of {total} scores computed"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A named mask: its parameters, its rule for (query i, key j), its closed-form
+    count with the helper names it defines, its row rule (rows from 1 as on the pages),
+    and how the pages write them in TeX."""
+
+    name: str
+    label: str
+    params: tuple[Param, ...]
+    rule: str
+    closed_form: str
+    where: tuple[tuple[str, str], ...]
+    row_rule: str
+    tex: str
+    row_tex: str
+    time_tex: str
+    memory_tex: str
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+    @property
+    def choice(self) -> str:
+        """The name offered in a list of patterns, e.g. 'Strided (t)'."""
+        names = ", ".join(self.param_names)
+        return f"{self.label} ({names})" if names else self.label
+
+    def values(self, args: tuple[int, ...], kwargs: dict[str, int]) -> dict[str, int]:
+        """The parameters by name, given in order or by name."""
+        values = dict(zip(self.param_names, args, strict=False)) | kwargs
+        if set(values) != set(self.param_names):
+            raise TypeError(f"{self.name} takes {self.param_names}, got {tuple(values)}")
+        return values
+
+    def mask(self, n: int, *args: int, **kwargs: int) -> np.ndarray:
+        """The boolean (n, n) mask, queries as rows."""
+        i = np.arange(n)[:, None]
+        j = np.arange(n)[None, :]
+        env = {"i": i, "j": j, **self.values(args, kwargs)}
+        computed = evaluate(expression_tree(self.rule), env)
+        return np.broadcast_to(computed, (n, n)).astype(bool)
+
+    def count(self, n: int, *args: int, **kwargs: int) -> int:
+        """Scores computed, from the closed form."""
+        env: dict[str, Any] = {"n": n, **self.values(args, kwargs)}
+        for name, text in self.where:
+            env[name] = evaluate(expression_tree(text), env)
+        value = evaluate(expression_tree(self.closed_form), env)
+        if value != int(value):
+            raise ArithmeticError(f"{self.name}: closed form gave {value} for {env}")
+        return int(value)
+
+    def row_count(self, i: int, n: int, *args: int, **kwargs: int) -> int:
+        """Scores computed by row i, counting rows from 1."""
+        env = {"i": i, "n": n, **self.values(args, kwargs)}
+        return int(evaluate(expression_tree(self.row_rule), env))
+
+    def title(self, n: int, **params: int) -> str:
+        """e.g. 'Strided mask, n = 12, t = 3'."""
+        numbers = ", ".join(f"{k} = {v}" for k, v in {"n": n, **params}.items())
+        return TITLE.format(label=self.label, numbers=numbers)
+
+    def alt(self, n: int, **params: int) -> str:
+        """e.g. 'Strided mask, n = 12, t = 3: 42 of 144 scores computed'."""
+        return ALT.format(title=self.title(n, **params), count=self.count(n, **params), total=n * n)
+
+
+T = Param("t", "Look-back t", 0, 3, "how many earlier positions each token sees")
+W = Param("w", "Window w", 1, 4, "window size, need not divide n")
+L = Param("l", "Stride l", 1, 4, "Sparse Transformer block and stride length")
+C = Param("c", "Summary keys c", 1, 1, "summary keys at the end of each block", at_most="l")
+
+PATTERNS: dict[str, Pattern] = {
+    p.name: p
+    for p in (
+        Pattern(
+            "full", "Full", (), "True", "n * n", (), "n",
+            r"n^2", r"n", r"\Theta(n^2 d)", r"\Theta(n^2)",
+        ),
+        Pattern(
+            "causal", "Causal", (), "j <= i", "n * (n + 1) / 2", (), "i",
+            r"n(n+1)/2", r"i", r"\Theta(n^2 d)", r"\Theta(n^2)",
+        ),
+        # Past t >= n - 1 no row has more earlier keys: the count is the causal one.
+        Pattern(
+            "strided", "Strided", (T,),
+            "j <= i and i - j <= t",
+            "n * (s + 1) - s * (s + 1) / 2", (("s", "min(t, n - 1)"),),
+            "min(i - 1, t) + 1",
+            r"n(t+1) - t(t+1)/2", r"\min(i-1, t) + 1", r"\Theta(n(t+1)d)", r"\Theta(n(t+1))",
+        ),
+        # q full windows, then a last window of the r tokens left when w does not divide n.
+        Pattern(
+            "windowed", "Windowed", (W,),
+            "j <= i and i // w == j // w",
+            "q * w * (w + 1) / 2 + r * (r + 1) / 2", (("q", "n // w"), ("r", "n % w")),
+            "(i - 1) % w + 1",
+            r"n(w+1)/2", r"((i-1) \bmod w) + 1", r"\Theta(n w d)", r"\Theta(n w)",
+        ),
+        # The local part: s(s+1)/2 over the first s = min(n, l) rows, l per row after;
+        # the strided part: floor(i/l) per 0-based row.
+        Pattern(
+            "sparse-strided", "Sparse Transformer strided", (L,),
+            "j <= i and (i - j < l or (i - j) % l == 0)",
+            "s * (s + 1) / 2 + (n - s) * l + l * q * (q - 1) / 2 + r * q",
+            (("s", "min(n, l)"), ("q", "n // l"), ("r", "n % l")),
+            "min(i, l) + (i - 1) // l",
+            r"s(s+1)/2 + (n-s)\,l + l\,q(q-1)/2 + r q",
+            r"\min(i, l) + \lfloor (i-1)/l \rfloor",
+            r"\Theta(n(l + n/l) d)", r"\Theta(n(l + n/l))",
+        ),
+        Pattern(
+            "sparse-fixed", "Sparse Transformer fixed", (L, C),
+            "j <= i and (i // l == j // l or j % l >= l - c)",
+            "q * l * (l + 1) / 2 + r * (r + 1) / 2 + c * (l * q * (q - 1) / 2 + r * q)",
+            (("q", "n // l"), ("r", "n % l")),
+            "(i - 1) % l + 1 + c * ((i - 1) // l)",
+            r"q\,l(l+1)/2 + r(r+1)/2 + c\,(l\,q(q-1)/2 + r q)",
+            r"((i-1) \bmod l) + 1 + c \lfloor (i-1)/l \rfloor",
+            r"\Theta(n(l + c n/l) d)", r"\Theta(n(l + c n/l))",
+        ),
+    )
+}
 
 
 def full_mask(n: int) -> np.ndarray:
     """Every query attends to every key."""
-    return np.ones((n, n), dtype=bool)
+    return PATTERNS["full"].mask(n)
 
 
 def causal_mask(n: int) -> np.ndarray:
     """Each query attends to itself and every earlier key."""
-    i, j = _positions(n)
-    return j <= i
+    return PATTERNS["causal"].mask(n)
 
 
 def strided_mask(n: int, t: int) -> np.ndarray:
     """The homework's "strided" pattern: at most t earlier keys, plus itself."""
-    i, j = _positions(n)
-    return (j <= i) & (i - j <= t)
+    return PATTERNS["strided"].mask(n, t=t)
 
 
 def windowed_mask(n: int, w: int) -> np.ndarray:
     """Causal attention inside consecutive windows of w tokens; a last,
     shorter window holds the n mod w tokens left over when w does not divide n."""
-    i, j = _positions(n)
-    return (j <= i) & (i // w == j // w)
+    return PATTERNS["windowed"].mask(n, w=w)
 
 
 def sparse_strided_mask(n: int, l: int) -> np.ndarray:  # noqa: E741 - the paper's name
-    """Sparse Transformer "strided" (Child et al., 2019): the last l keys
-    including itself, plus every l-th earlier key."""
-    i, j = _positions(n)
-    return (j <= i) & ((i - j < l) | ((i - j) % l == 0))
+    """Sparse Transformer "strided" (Child et al., 2019): the last l keys including
+    itself (i - l + 1..i, as attn_mode="local" in openai/sparse_attention keeps),
+    plus every l-th earlier key. The paper's local head keeps l + 1 keys (i - l..i),
+    but key i - l is also l steps back, so the union, and the count, are the same."""
+    return PATTERNS["sparse-strided"].mask(n, l=l)
 
 
 def sparse_fixed_mask(n: int, l: int, c: int = 1) -> np.ndarray:  # noqa: E741
     """Sparse Transformer "fixed": causal inside blocks of l keys, plus the
     last c keys of every earlier block (the "summary" positions)."""
-    i, j = _positions(n)
-    same_block = i // l == j // l
-    summary = j % l >= l - c
-    return (j <= i) & (same_block | summary)
+    return PATTERNS["sparse-fixed"].mask(n, l=l, c=c)
 
 
 def full_count(n: int) -> int:
     """n^2 scores."""
-    return n * n
+    return PATTERNS["full"].count(n)
 
 
 def causal_count(n: int) -> int:
     """Row i (1-based) computes i scores: 1 + 2 + ... + n = n(n+1)/2."""
-    return n * (n + 1) // 2
+    return PATTERNS["causal"].count(n)
 
 
 def strided_count(n: int, t: int) -> int:
     """Row i computes min(i-1, t) + 1 scores: n(t+1) - t(t+1)/2 for t <= n-1,
     and the causal n(n+1)/2 once t >= n-1."""
-    t = min(t, n - 1)
-    return n * (t + 1) - t * (t + 1) // 2
+    return PATTERNS["strided"].count(n, t=t)
 
 
 def windowed_count(n: int, w: int) -> int:
     """floor(n/w) full windows of w(w+1)/2 scores, then a last window of
     r = n mod w tokens with r(r+1)/2; n(w+1)/2 when w divides n."""
-    full_windows, r = divmod(n, w)
-    return full_windows * w * (w + 1) // 2 + r * (r + 1) // 2
+    return PATTERNS["windowed"].count(n, w=w)
 
 
 def sparse_strided_count(n: int, l: int) -> int:  # noqa: E741
     """Row i (0-based) computes min(i, l-1) + 1 local scores plus floor(i/l)
     strided ones."""
-    local = causal_count(n) if n <= l else causal_count(l) + (n - l) * l
-    q, r = divmod(n, l)
-    return local + l * q * (q - 1) // 2 + r * q
+    return PATTERNS["sparse-strided"].count(n, l=l)
 
 
 def sparse_fixed_count(n: int, l: int, c: int = 1) -> int:  # noqa: E741
     """Row i (0-based) computes i mod l + 1 scores in its block plus c for
     each earlier block."""
-    q, r = divmod(n, l)
-    in_blocks = windowed_count(n, l)
-    return in_blocks + c * (l * q * (q - 1) // 2 + r * q)
-
-
-@dataclass(frozen=True)
-class Pattern:
-    """A named mask with its closed-form count and the parameters it takes."""
-
-    name: str
-    title: str
-    mask: Callable[..., np.ndarray]
-    count: Callable[..., int]
-    params: tuple[str, ...]
-
-
-PATTERNS: dict[str, Pattern] = {
-    p.name: p
-    for p in (
-        Pattern("full", "Full", full_mask, full_count, ()),
-        Pattern("causal", "Causal", causal_mask, causal_count, ()),
-        Pattern("strided", "Strided (look-back t)", strided_mask, strided_count, ("t",)),
-        Pattern("windowed", "Windowed (window w)", windowed_mask, windowed_count, ("w",)),
-        Pattern(
-            "sparse-strided",
-            "Sparse Transformer strided",
-            sparse_strided_mask,
-            sparse_strided_count,
-            ("l",),
-        ),
-        Pattern(
-            "sparse-fixed",
-            "Sparse Transformer fixed",
-            sparse_fixed_mask,
-            sparse_fixed_count,
-            ("l", "c"),
-        ),
-    )
-}
+    return PATTERNS["sparse-fixed"].count(n, l=l, c=c)
 
 
 def row_counts(mask: np.ndarray) -> np.ndarray:
@@ -141,150 +336,36 @@ def row_counts(mask: np.ndarray) -> np.ndarray:
     return mask.sum(axis=1)
 
 
-# Attention kernels: dense masked attention and the two efficient patterns.
-# All three share one softmax, so a timing difference comes from the scores
-# each one computes, not from different code.
-
-# Bytes of scores the block kernels hold at once: small enough for the L2 cache.
-TILE_BYTES = 128 * 1024
-
-
-def _softmax_times(
-    s: np.ndarray, v1: np.ndarray, out: np.ndarray, sv: np.ndarray | None = None
-) -> None:
-    """Write the row softmax of the scores s (overwritten) times v into out.
-
-    v1 is v with a last column of ones, so the one product also sums each row's
-    weights; sv, if given, is scratch space for that product."""
-    s -= s.max(axis=-1, keepdims=True)
-    np.exp(s, out=s)
-    sv = np.matmul(s, v1, out=sv)
-    # Dividing the (.., d) result is cheaper than normalising every weight.
-    np.divide(sv[..., :-1], sv[..., -1:], out=out)
+# The "All patterns at a glance" table: pattern and parameters per row, at n = TABLE_N.
+TABLE_N = 12
+TABLES: dict[str, tuple[tuple[str, dict[str, int]], ...]] = {
+    "glance": (
+        ("full", {}),
+        ("causal", {}),
+        ("strided", {"t": 3}),
+        ("windowed", {"w": 4}),
+    ),
+}
 
 
-def _scale(d: int, dtype: np.dtype) -> np.generic:
-    """1 / sqrt(d) in dtype; the kernels scale q rather than the many more scores."""
-    return dtype.type(1 / np.sqrt(d))
+def share_percent(count: int, n: int) -> int:
+    """count / n^2 as a whole percentage, halves rounded up."""
+    return (200 * count + n * n) // (2 * n * n)
 
 
-def dense_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """softmax(q k^T / sqrt(d)) v over the keys mask allows, from one n x n score
-    matrix; every row of mask must allow at least one key."""
-    n, d = q.shape
-    s = (q * _scale(d, q.dtype)) @ k.T
-    np.copyto(s, -np.inf, where=~mask)
-    v1 = np.ones((n, d + 1), dtype=v.dtype)
-    v1[:, :d] = v
-    out = np.empty_like(q)
-    _softmax_times(s, v1, out)
-    return out
-
-
-def _copy_rows(src: np.ndarray, first: int, dst: np.ndarray) -> None:
-    """dst[i] = src[first + i], with zeros for rows outside src."""
-    lo, hi = max(first, 0), min(first + len(dst), len(src))
-    dst[: lo - first] = 0
-    dst[lo - first : hi - first] = src[lo:hi]
-    dst[max(hi - first, 0) :] = 0
-
-
-def _block_attention(
-    q: np.ndarray, k: np.ndarray, v: np.ndarray, b: int, lookback: int, bias: np.ndarray
-) -> np.ndarray:
-    """Queries in blocks of b; the block starting at s scores keys [s - lookback, s + b)
-    only, with the additive (b, b + lookback) mask bias."""
-    n, d = q.shape
-    width = b + lookback
-    blocks = -(-n // b)
-    step = max(1, min(blocks, TILE_BYTES // (b * width * q.dtype.itemsize)))
-    rows = step * b
-    # One working set per step, reused: it stays in cache, and fresh arrays
-    # would cost a page fault per 4 KiB.
-    qs = np.empty((step, b, d), dtype=q.dtype)
-    ks = np.empty((lookback + rows, d), dtype=q.dtype)
-    vs = np.ones((lookback + rows, d + 1), dtype=q.dtype)
-    tile = np.empty((step, b, width), dtype=q.dtype)
-    sv = np.empty((step, b, d + 1), dtype=q.dtype)
-    # Overlapping views: block j's keys as a (d, width) and values as a
-    # (width, d + 1) matrix, without copies.
-    kt = np.lib.stride_tricks.sliding_window_view(ks, width, axis=0)[::b]
-    v1 = np.lib.stride_tricks.sliding_window_view(vs, width, axis=0)[::b].transpose(0, 2, 1)
-    out = np.empty((blocks * b, d), dtype=q.dtype)
-    scale = _scale(d, q.dtype)
-    for first in range(0, n, rows):
-        m = min(step, blocks - first // b)
-        _copy_rows(q, first, qs.reshape(rows, d))
-        qs *= scale
-        _copy_rows(k, first - lookback, ks)
-        _copy_rows(v, first - lookback, vs[:, :d])
-        s = np.matmul(qs[:m], kt[:m], out=tile[:m])
-        s += bias
-        # Blocks near the start reach back before position 0: mask that padding.
-        for j in range(min(m, -(-(lookback - first) // b))):
-            s[j, :, : lookback - first - j * b] = -np.inf
-        _softmax_times(s, v1[:m], out[first : first + m * b].reshape(m, b, d), sv[:m])
-    return out[:n]
-
-
-def _additive(allowed: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """0 where allowed, -inf elsewhere: a mask added to the scores."""
-    return np.where(allowed, 0, -np.inf).astype(dtype)
-
-
-def windowed_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, w: int) -> np.ndarray:
-    """Attention under windowed_mask(n, w), scoring 3/4 of each w x w diagonal block.
-
-    A window's first half only needs its own causal a x a triangle; its second half
-    needs all of the first half and a causal triangle of its own: two products per
-    window instead of one full w x w block, which would score the empty corner too."""
-    n, d = q.shape
-    w = min(w, n)
-    a = w // 2
-    windows = -(-n // w)
-    dtype = q.dtype
-    first_half = _additive(causal_mask(a), dtype)
-    second_half = _additive(np.tril(np.ones((w - a, w), dtype=bool), a), dtype)
-    # Windows in chunks whose score tiles fit the cache, in buffers reused per chunk.
-    chunk = max(1, min(windows, TILE_BYTES // ((w - a) * w * q.itemsize)))
-    qs = np.empty((chunk * w, d), dtype=dtype)
-    ks = np.empty((chunk * w, d), dtype=dtype)
-    vs = np.ones((chunk * w, d + 1), dtype=dtype)
-    tile_a = np.empty((chunk, a, a), dtype=dtype)
-    tile_b = np.empty((chunk, w - a, w), dtype=dtype)
-    sv_a = np.empty((chunk, a, d + 1), dtype=dtype)
-    sv_b = np.empty((chunk, w - a, d + 1), dtype=dtype)
-    out = np.empty((windows * w, d), dtype=dtype)
-    scale = _scale(d, dtype)
-    for first in range(0, windows, chunk):
-        m = min(chunk, windows - first)
-        start = first * w
-        # The last window may be short: zero rows pad it, and the causal masks
-        # keep every real query away from the padding keys after it.
-        _copy_rows(q, start, qs)
-        qs *= scale
-        _copy_rows(k, start, ks)
-        _copy_rows(v, start, vs[:, :d])
-        qw, kw, vw = (x[: m * w].reshape(m, w, -1) for x in (qs, ks, vs))
-        ow = out[start : start + m * w].reshape(m, w, d)
-        if a:
-            s = np.matmul(qw[:, :a], kw[:, :a].transpose(0, 2, 1), out=tile_a[:m])
-            s += first_half
-            _softmax_times(s, vw[:, :a], ow[:, :a], sv_a[:m])
-        s = np.matmul(qw[:, a:], kw.transpose(0, 2, 1), out=tile_b[:m])
-        s += second_half
-        _softmax_times(s, vw, ow[:, a:], sv_b[:m])
-    return out[:n]
-
-
-def sliding_window_attention(
-    q: np.ndarray, k: np.ndarray, v: np.ndarray, t: int, b: int = 16
-) -> np.ndarray:
-    """Attention under strided_mask(n, t), scoring for each block of b queries only
-    the keys from t before the block to its end: b x (b + t) per block."""
-    n = q.shape[0]
-    t = min(t, n - 1)
-    b = min(b, n)
-    r = np.arange(b)[:, None]
-    c = np.arange(b + t)[None, :]
-    return _block_attention(q, k, v, b, t, _additive((r <= c) & (c <= r + t), q.dtype))
+def markdown_table(name: str) -> str:
+    """The Markdown of table `name`, every number from the counts."""
+    n = TABLE_N
+    lines = [
+        rf"| Pattern | Row \(i\) computes | Total | \(n = {n}\) | Share of \(n^2\) | Time "
+        "| Score memory |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for pattern_name, params in TABLES[name]:
+        p = PATTERNS[pattern_name]
+        label = p.label + "".join(rf", \({k} = {v}\)" for k, v in params.items())
+        count = p.count(n, **params)
+        cells = (label, rf"\({p.row_tex}\)", rf"\({p.tex}\)", str(count),
+                 f"{share_percent(count, n)}%", rf"\({p.time_tex}\)", rf"\({p.memory_tex}\)")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from attention import PATTERNS, row_counts, strided_mask, windowed_mask
+from attention import DRAW_MAX, PATTERNS, row_counts, strided_mask, windowed_mask
 from cli import figures_command
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -36,7 +36,7 @@ N, T, W, L = 12, 3, 4, 4
 # A window that does not divide N, for the extension of part (c).
 W_PARTIAL = 5
 # Largest grid drawn with legible row counts and tick labels.
-MAX_DRAW_N = 64
+MAX_DRAW_N = DRAW_MAX
 
 
 @dataclass(frozen=True)
@@ -59,19 +59,18 @@ class Grid:
 
     @property
     def name(self) -> str:
-        """The pattern's title without its parameter note, e.g. 'Strided'."""
-        return PATTERNS[self.pattern].title.split(" (")[0]
+        """The pattern's name, e.g. 'Strided'."""
+        return PATTERNS[self.pattern].label
 
     @property
     def label(self) -> str:
         """Pattern name with its numbers, e.g. 'Strided mask, n = 12, t = 3'."""
-        numbers = ", ".join(f"{k} = {v}" for k, v in {"n": self.n, **self.params}.items())
-        return f"{self.name} mask, {numbers}"
+        return PATTERNS[self.pattern].title(self.n, **self.params)
 
     @property
     def alt(self) -> str:
         """Alt text: what the grid shows, with its numbers."""
-        return f"{self.label}: {self.count} of {self.n * self.n} scores computed"
+        return PATTERNS[self.pattern].alt(self.n, **self.params)
 
 
 @dataclass(frozen=True)

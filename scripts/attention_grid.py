@@ -10,15 +10,22 @@ import os
 import sys
 from pathlib import Path
 
+from attention import PATTERNS, N, Param
 from attention_figures import MAX_DRAW_N, Grid, grid_figure
 from cli import ArgumentParser, fail, non_negative_int, positive_int
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 from plot_style import save_svg
 
-PATTERN_CHOICES = ("full", "causal", "strided", "windowed")
-# Which pattern takes which optional number.
-OWNER = {"t": "strided", "w": "windowed"}
+PATTERN_CHOICES = tuple(PATTERNS)
+# Every parameter of the registry, and the patterns that take it.
+PARAMS: dict[str, Param] = {p.name: p for pattern in PATTERNS.values() for p in pattern.params}
+OWNERS = {
+    name: tuple(pattern.name for pattern in PATTERNS.values() if name in pattern.param_names)
+    for name in PARAMS
+}
+# The smallest value a parameter takes decides how its text is read.
+READERS = {0: non_negative_int, 1: positive_int}
 FORMATS = (".svg", ".png")
 PNG_DPI = 200
 
@@ -41,12 +48,13 @@ def build_parser() -> ArgumentParser:
     )
     parser.add_argument("--pattern", required=True, choices=PATTERN_CHOICES,
                         help="which attention pattern")
-    parser.add_argument("--n", required=True, type=positive_int, metavar="N",
-                        help="number of tokens, at least 1")
-    parser.add_argument("--t", type=non_negative_int, metavar="T",
-                        help="strided only: how many earlier positions each token sees, at least 0")
-    parser.add_argument("--w", type=positive_int, metavar="W",
-                        help="windowed only: window size, at least 1; need not divide N")
+    parser.add_argument("--n", required=True, type=READERS[N.low], metavar="N",
+                        help=f"{N.help}, at least {N.low}")
+    for name, p in PARAMS.items():
+        limit = f" and at most --{p.at_most}" if p.at_most else ""
+        parser.add_argument(f"--{name}", type=READERS[p.low], metavar=name.upper(),
+                            help=f"{' and '.join(OWNERS[name])} only: {p.help}; "
+                            f"at least {p.low}{limit}")
     parser.add_argument("--out", type=Path, metavar="FILE",
                         help=f"draw the grid into FILE, .svg or .png (N <= {MAX_DRAW_N})")
     return parser
@@ -55,15 +63,20 @@ def build_parser() -> ArgumentParser:
 def checked_grid(parser: ArgumentParser, argv: list[str] | None) -> tuple[Grid, Path | None]:
     """Parse argv and reject, with one line on stderr, anything the pattern cannot use."""
     args = parser.parse_args(argv)
-    for name, owner in OWNER.items():
+    for name, owners in OWNERS.items():
         given = getattr(args, name) is not None
-        if owner == args.pattern and not given:
-            fail(parser, f"--{name}", f"the {owner} pattern needs --{name}")
-        if owner != args.pattern and given:
-            fail(parser, f"--{name}", f"only the {owner} pattern takes --{name}")
+        if args.pattern in owners and not given:
+            fail(parser, f"--{name}", f"the {args.pattern} pattern needs --{name}")
+        if args.pattern not in owners and given:
+            takes = "pattern takes" if len(owners) == 1 else "patterns take"
+            fail(parser, f"--{name}", f"only the {' and '.join(owners)} {takes} --{name}")
+    params = {p.name: getattr(args, p.name) for p in PATTERNS[args.pattern].params}
+    for p in PATTERNS[args.pattern].params:
+        if p.at_most and params[p.name] > params[p.at_most]:
+            fail(parser, f"--{p.name}", f"at most --{p.at_most} = {params[p.at_most]}, "
+                 f"got {params[p.name]}")
     if args.out is not None:
         _check_out(parser, args.out, args.n)
-    params = {name: getattr(args, name) for name, owner in OWNER.items() if owner == args.pattern}
     return Grid(args.pattern, args.n, params), args.out
 
 

@@ -25,16 +25,8 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402  (must follow the thread setting)
-from attention import (
-    dense_attention,
-    full_count,
-    sliding_window_attention,
-    strided_count,
-    strided_mask,
-    windowed_attention,
-    windowed_count,
-    windowed_mask,
-)
+from attention import full_count, strided_count, strided_mask, windowed_count, windowed_mask
+from attention_kernels import dense_attention, sliding_window_attention, windowed_attention
 from cli import ArgumentParser, fail
 from rnn2d import init_weights, operation_count, rnn2d_loop, rnn2d_wavefront, wavefront_steps
 

@@ -35,6 +35,9 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
         (["--pattern", "windowed", "--n", "12", "--w", "4"], 30),
         (["--pattern", "windowed", "--n", "12", "--w", "5"], 33),
         (["--pattern", "causal", "--n", "1000000"], 500000500000),
+        (["--pattern", "sparse-strided", "--n", "12", "--l", "4"], 54),
+        (["--pattern", "sparse-fixed", "--n", "12", "--l", "4", "--c", "1"], 42),
+        (["--pattern", "sparse-fixed", "--n", "12", "--l", "4", "--c", "4"], 78),
     ],
 )
 def test_prints_the_count_last(args: list[str], count: int, tmp_path: Path) -> None:
@@ -76,8 +79,10 @@ def test_draws_the_largest_allowed_grid(tmp_path: Path) -> None:
 def test_help_names_the_options_and_the_partial_window(tmp_path: Path) -> None:
     result = run("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for option in ("--pattern", "--n", "--t", "--w", "--out"):
+    for option in ("--pattern", "--n", "--t", "--w", "--l", "--c", "--out"):
         assert option in result.stdout
+    for name in PATTERNS:
+        assert name in result.stdout
     assert "need not divide" in result.stdout
     assert f"N <= {MAX_DRAW_N}" in result.stdout
 
@@ -96,6 +101,10 @@ BAD = [
     (["--pattern", "causal", "--n", "12", "--t", "3"], "--t"),
     (["--pattern", "strided", "--n", "12", "--t", "3", "--w", "4"], "--w"),
     (["--pattern", "sliding", "--n", "12"], "--pattern"),
+    (["--pattern", "sparse-fixed", "--n", "12", "--l", "4"], "--c"),
+    (["--pattern", "sparse-fixed", "--n", "12", "--l", "4", "--c", "5"], "--c"),
+    (["--pattern", "sparse-fixed", "--n", "12", "--l", "0", "--c", "1"], "--l"),
+    (["--pattern", "windowed", "--n", "12", "--w", "4", "--l", "4"], "--l"),
     (["--n", "12"], "--pattern"),
     (["--pattern", "full", "--n", str(MAX_DRAW_N + 1), "--out", "grid.svg"], "--n"),
     (["--pattern", "full", "--n", "12", "--out", "grid.pdf"], "--out"),

@@ -5,18 +5,11 @@ from __future__ import annotations
 
 import tracemalloc
 
-import attention
+import attention_kernels
 import numpy as np
 import pytest
-from attention import (
-    causal_mask,
-    dense_attention,
-    full_mask,
-    sliding_window_attention,
-    strided_mask,
-    windowed_attention,
-    windowed_mask,
-)
+from attention import causal_mask, full_mask, strided_mask, windowed_mask
+from attention_kernels import dense_attention, sliding_window_attention, windowed_attention
 
 SIZES = (1, 2, 3, 5, 12, 33, 64, 100)
 
@@ -85,7 +78,7 @@ def test_sliding_window_equals_dense_masked(n: int, d: int) -> None:
 def test_kernels_agree_whatever_the_tile_size(
     monkeypatch: pytest.MonkeyPatch, tile_bytes: int
 ) -> None:
-    monkeypatch.setattr(attention, "TILE_BYTES", tile_bytes)
+    monkeypatch.setattr(attention_kernels, "TILE_BYTES", tile_bytes)
     n, d = 203, 8
     q, k, v = qkv(n, d, seed=7)
     np.testing.assert_allclose(

@@ -1,5 +1,5 @@
-"""The mask explorer on the Problem 1 page agrees with scripts/attention.py, rejects bad
-input without breaking, and works from the keyboard."""
+"""The mask explorer on the Problem 1 page agrees with the pattern registry, rejects bad
+input at once and says so, and works from the keyboard, at phone and desktop widths."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from attention import PATTERNS, row_counts
+from attention import DRAW_MAX, PATTERNS, row_counts
 from browser import launched_chromium, serve, wait_for_math, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -17,8 +17,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PAGE = "efficient-attention/"
 ROOT = ".mask-explorer"
 STATUS = re.compile(r"^(\d+) of (\d+) scores computed; closed form (.+?) = (\d+)(?: \(.*\))?$")
+WIDTHS = {"phone": 390, "desktop": 1280}
 
-# (pattern, n, parameters): each drawn in the browser and checked against the module.
+# (pattern, n, parameters): each drawn in the browser and checked against the registry.
+# Several are held out from anything the page shows: windows that do not divide n,
+# the largest n and parameters, a look-back past n.
 CASES = [
     ("full", 1, {}),
     ("full", 12, {}),
@@ -29,32 +32,47 @@ CASES = [
     ("strided", 12, {"t": 11}),
     ("strided", 5, {"t": 40}),
     ("strided", 64, {"t": 7}),
+    ("strided", 64, {"t": 64}),
     ("windowed", 12, {"w": 4}),
+    ("windowed", 12, {"w": 5}),
+    ("windowed", 10, {"w": 4}),
     ("windowed", 12, {"w": 1}),
     ("windowed", 12, {"w": 12}),
-    ("windowed", 64, {"w": 8}),
+    ("windowed", 7, {"w": 64}),
+    ("windowed", 64, {"w": 7}),
+    ("windowed", 61, {"w": 9}),
     ("sparse-strided", 12, {"l": 4}),
     ("sparse-strided", 10, {"l": 3}),
     ("sparse-strided", 3, {"l": 8}),
+    ("sparse-strided", 50, {"l": 7}),
     ("sparse-fixed", 12, {"l": 4, "c": 1}),
     ("sparse-fixed", 16, {"l": 4, "c": 2}),
     ("sparse-fixed", 11, {"l": 3, "c": 3}),
+    ("sparse-fixed", 64, {"l": 64, "c": 64}),
+    ("sparse-fixed", 45, {"l": 6, "c": 4}),
 ]
 
-# (pattern, n, parameters, field whose message must show): each must be rejected.
+# (pattern, n, parameters, the one field whose message must show, words in the message).
 INVALID = [
-    ("causal", 0, {}, "n"),
-    ("causal", 65, {}, "n"),
-    ("causal", -3, {}, "n"),
-    ("causal", 2.5, {}, "n"),
-    ("causal", "", {}, "n"),
-    ("strided", 12, {"t": -1}, "t"),
-    ("strided", 12, {"t": 1.5}, "t"),
-    ("windowed", 12, {"w": 5}, "w"),
-    ("windowed", 12, {"w": 0}, "w"),
-    ("windowed", 10, {"w": 4}, "w"),
-    ("sparse-strided", 12, {"l": 0}, "l"),
-    ("sparse-fixed", 12, {"l": 4, "c": 5}, "c"),
+    ("causal", 0, {}, "n", "from 1 to 64"),
+    ("causal", 65, {}, "n", "from 1 to 64"),
+    ("causal", -3, {}, "n", "from 1 to 64"),
+    ("causal", 2.5, {}, "n", "whole number"),
+    ("causal", "", {}, "n", "Enter a whole number"),
+    ("causal", "1e15", {}, "n", "from 1 to 64"),
+    ("causal", "9" * 400, {}, "n", "from 1 to 64"),
+    ("strided", 12, {"t": -1}, "t", "from 0 to 64"),
+    ("strided", 12, {"t": 1.5}, "t", "whole number"),
+    ("strided", 12, {"t": 65}, "t", "from 0 to 64"),
+    ("windowed", 12, {"w": 0}, "w", "from 1 to 64"),
+    ("windowed", 12, {"w": 65}, "w", "from 1 to 64"),
+    ("windowed", -7, {"w": 7}, "n", "from 1 to 64"),
+    ("sparse-strided", 12, {"l": 0}, "l", "from 1 to 64"),
+    ("sparse-strided", 12, {"l": 65}, "l", "from 1 to 64"),
+    ("sparse-fixed", 12, {"l": 4, "c": 5}, "c", "at most l = 4"),
+    ("sparse-fixed", 12, {"l": 4, "c": 65}, "c", "from 1 to 64"),
+    ("sparse-fixed", 12, {"l": 0, "c": 1}, "l", "from 1 to 64"),
+    ("sparse-fixed", 12, {"l": 100, "c": 3}, "l", "from 1 to 64"),
 ]
 
 
@@ -65,11 +83,11 @@ def chromium() -> Iterator:
         yield browser
 
 
-@pytest.fixture(scope="module")
-def page(chromium, built_site: Path) -> Iterator:
-    """The Problem 1 page, open in Chromium, with its errors recorded."""
+@pytest.fixture(scope="module", params=list(WIDTHS), ids=list(WIDTHS))
+def page(request, chromium, built_site: Path) -> Iterator:
+    """The Problem 1 page, open in Chromium at a phone and a desktop width, errors recorded."""
     with serve(built_site) as base:
-        context = chromium.new_context()
+        context = chromium.new_context(viewport={"width": WIDTHS[request.param], "height": 900})
         seen = watch(context)
         tab = context.new_page()
         tab.goto(base + PAGE, wait_until="load")
@@ -81,16 +99,15 @@ def page(chromium, built_site: Path) -> Iterator:
 
 
 def field(page, key: str):
-    """The input of one parameter, found by its visible label."""
-    labels = {"n": "Sequence length n", "t": "Look-back t", "w": "Window w"}
-    if key in labels:
-        return page.locator(ROOT).get_by_label(labels[key], exact=True)
-    return page.locator(f'{ROOT} [data-param="{key}"] input')
+    """The control of one parameter (or the pattern list), found by its visible label."""
+    labels = {"pattern": "Pattern", "n": "Sequence length n", "t": "Look-back t", "w": "Window w",
+              "l": "Stride l", "c": "Summary keys c"}
+    return page.locator(ROOT).get_by_label(labels[key], exact=True)
 
 
 def set_inputs(page, pattern: str, n: object, params: dict[str, object]) -> None:
     """Choose the pattern, then type each value as a reader would."""
-    page.locator(ROOT).get_by_label("Pattern", exact=True).select_option(pattern)
+    field(page, "pattern").select_option(pattern)
     field(page, "n").fill(str(n))
     for key, value in params.items():
         field(page, key).fill(str(value))
@@ -109,8 +126,22 @@ def shaded_cells(page) -> set[tuple[int, int]]:
     return {(i, j) for i, j in cells}
 
 
+def messages(page) -> dict[str, str]:
+    """Every non-empty error message, by the parameter it belongs to."""
+    return page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('.mask-explorer__field')]
+             .map((f) => [f.dataset.param, f.querySelector('.mask-explorer__error').textContent])
+             .filter(([, text]) => text.trim() !== ''))"""
+    )
+
+
+def valid_params(name: str) -> dict[str, int]:
+    """The registry's default for each parameter the pattern takes."""
+    return {p.name: p.default for p in PATTERNS[name].params}
+
+
 def test_labels_are_visible(page) -> None:
-    """Every input the issue names has a visible label."""
+    """Every input has a visible label; a parameter the pattern lacks is hidden."""
     set_inputs(page, "strided", 12, {"t": 3})
     for text in ("Pattern", "Sequence length n", "Look-back t"):
         assert page.locator(ROOT).get_by_text(text, exact=True).is_visible(), text
@@ -119,9 +150,15 @@ def test_labels_are_visible(page) -> None:
     assert not page.locator(ROOT).get_by_text("Look-back t", exact=True).is_visible()
 
 
+def test_pattern_list_is_the_registry(page) -> None:
+    options = field(page, "pattern").locator("option")
+    assert options.evaluate_all("(os) => os.map((o) => o.value)") == list(PATTERNS)
+    assert options.all_inner_texts() == [p.choice for p in PATTERNS.values()]
+
+
 @pytest.mark.parametrize(("name", "n", "params"), CASES, ids=lambda c: str(c))
-def test_counts_match_the_python_module(page, name: str, n: int, params: dict) -> None:
-    """Status line, shaded cells and closed form all equal attention.py's mask and count."""
+def test_counts_match_the_registry(page, name: str, n: int, params: dict) -> None:
+    """Status line, shaded cells, row labels and closed form all equal the registry's."""
     set_inputs(page, name, n, params)
     pattern = PATTERNS[name]
     mask = pattern.mask(n, **params)
@@ -131,51 +168,144 @@ def test_counts_match_the_python_module(page, name: str, n: int, params: dict) -
     shaded, total, _, closed = (match[1], match[2], match[3], match[4])
     assert (int(shaded), int(total), int(closed)) == (int(mask.sum()), n * n, expected)
     assert shaded_cells(page) == {(int(i), int(j)) for i, j in np.argwhere(mask)}
+    labels = page.locator(f"{ROOT} [data-row]").evaluate_all(
+        "(rows) => rows.map((row) => row.getAttribute('aria-label'))"
+    )
+    rows = [pattern.row_count(i, n, **params) for i in range(1, n + 1)]
+    assert labels == [f"Row {i}: {c} score{'' if c == 1 else 's'} computed"
+                      for i, c in enumerate(rows, start=1)]
     label = page.locator(f"{ROOT} .mask-explorer__grid").get_attribute("aria-label")
-    assert f"n = {n}" in label and f"{expected} of {n * n} scores computed" in label
+    assert label.startswith(pattern.alt(n, **params))
     assert page.locator(f'{ROOT} [aria-invalid="true"]').count() == 0
+    assert page.locator(f"{ROOT} .mask-explorer__figure[data-stale]").count() == 0
 
 
-@pytest.mark.parametrize(("name", "n", "params", "bad"), INVALID, ids=lambda c: str(c))
-def test_invalid_input_keeps_the_last_grid(page, name: str, n, params: dict, bad: str) -> None:
-    """A bad value shows its message beside the input and leaves grid and status alone."""
-    set_inputs(page, name, 12, valid_params(name))
-    grid_before = page.locator(f"{ROOT} .mask-explorer__figure").inner_html()
-    status_before = status(page)
+@pytest.mark.parametrize(("name", "n", "params", "bad", "words"), INVALID,
+                         ids=lambda c: str(c)[:24])
+def test_invalid_input_says_the_grid_is_stale(
+    page, name: str, n, params: dict, bad: str, words: str
+) -> None:
+    """A bad value gets one message beside its input, and only that one; the grid and
+    status keep the last valid input and say so."""
+    good = valid_params(name)
+    set_inputs(page, name, 12, good)
+    cells_before = shaded_cells(page)
     errors_before = len(page.seen.page_errors) + len(page.seen.console_errors)
 
     set_inputs(page, name, n, params)
 
     box = field(page, bad)
     assert box.get_attribute("aria-invalid") == "true"
+    assert list(messages(page)) == [bad], messages(page)
     message = page.locator("#" + box.get_attribute("aria-describedby"))
-    assert message.is_visible() and message.inner_text().strip(), "no message shown"
-    assert page.locator(f"{ROOT} .mask-explorer__figure").inner_html() == grid_before
-    assert status(page) == status_before
+    assert message.is_visible() and words in message.inner_text(), message.inner_text()
+    assert shaded_cells(page) == cells_before
+    last = PATTERNS[name].alt(12, **good)
+    assert status(page) == (
+        f"Not updated: fix the marked field. The grid still shows the last valid input: {last}."
+    )
+    assert page.locator(f"{ROOT} .mask-explorer__figure[data-stale]").count() == 1
+    grid_label = page.locator(f"{ROOT} .mask-explorer__grid").get_attribute("aria-label")
+    assert grid_label.startswith("Last valid input, not the current one:")
     assert len(page.seen.page_errors) + len(page.seen.console_errors) == errors_before
 
-    # Putting valid values back clears the message.
-    set_inputs(page, name, 12, valid_params(name))
+    # Putting valid values back clears the message and the stale mark.
+    set_inputs(page, name, 12, good)
     assert box.get_attribute("aria-invalid") is None
     assert message.inner_text().strip() == ""
+    assert STATUS.match(status(page)), status(page)
+    assert page.locator(f"{ROOT} .mask-explorer__figure[data-stale]").count() == 0
 
 
-def valid_params(name: str) -> dict[str, int]:
-    """A valid value for each parameter the pattern takes, at n = 12."""
-    values = {"t": 3, "w": 4, "l": 4, "c": 1}
-    return {key: values[key] for key in PATTERNS[name].params}
+def test_two_bad_fields_get_one_message_each(page) -> None:
+    set_inputs(page, "windowed", 12, {"w": 4})
+    set_inputs(page, "windowed", 0, {"w": 0})
+    assert messages(page) == {"n": "n must be from 1 to 64.", "w": "w must be from 1 to 64."}
+    assert status(page).startswith("Not updated: fix the marked fields.")
+
+
+@pytest.mark.parametrize("typed", ["1e9", "1e10", "1e15", "-7", "1e308"])
+def test_a_huge_n_is_rejected_at_once(page, typed: str) -> None:
+    """With a window set, any n out of range answers within 100 ms with one message."""
+    set_inputs(page, "windowed", 12, {"w": 7})
+    elapsed = page.evaluate(
+        """(typed) => {
+             const input = document.querySelector('.mask-explorer [data-param="n"] input');
+             const start = performance.now();
+             input.value = typed;
+             input.dispatchEvent(new Event('input', { bubbles: true }));
+             return performance.now() - start;
+           }""",
+        typed,
+    )
+    assert elapsed < 100, f"{elapsed:.0f} ms"
+    assert messages(page) == {"n": "n must be from 1 to 64."}
+
+
+def test_an_unknown_pattern_is_rejected_without_an_exception(page) -> None:
+    set_inputs(page, "causal", 12, {})
+    errors_before = len(page.seen.page_errors) + len(page.seen.console_errors)
+    page.evaluate(
+        """() => {
+             const select = document.querySelector('.mask-explorer select');
+             select.add(new Option('Not a pattern', 'bogus'));
+             select.value = 'bogus';
+             select.dispatchEvent(new Event('input', { bubbles: true }));
+           }"""
+    )
+    assert messages(page) == {"pattern": "Choose one of the listed patterns."}
+    assert status(page).startswith("Not updated")
+    assert len(page.seen.page_errors) + len(page.seen.console_errors) == errors_before
+    page.evaluate("() => document.querySelector('.mask-explorer option[value=bogus]').remove()")
+    set_inputs(page, "causal", 12, {})
+    assert messages(page) == {}
+
+
+def test_one_tab_stop_per_control_then_one_grid_row(page) -> None:
+    """Tab visits the pattern list, n, the pattern's parameters and one grid row, then leaves."""
+    set_inputs(page, "sparse-fixed", 12, {"l": 4, "c": 1})
+    field(page, "pattern").focus()
+    visited = []
+    for _ in range(8):
+        visited.append(page.evaluate(
+            """() => {
+                 const a = document.activeElement;
+                 if (!a.closest('.mask-explorer')) return 'outside';
+                 if (a.hasAttribute('data-row')) return 'row';
+                 return a.closest('[data-param]')?.dataset.param ?? a.tagName;
+               }"""
+        ))
+        if visited[-1] == "outside":
+            break
+        page.keyboard.press("Tab")
+    assert visited == ["pattern", "n", "l", "c", "row", "outside"]
+
+
+def test_touch_targets_are_at_least_24_px(page) -> None:
+    set_inputs(page, "sparse-fixed", 12, {"l": 4, "c": 1})
+    boxes = page.locator(f"{ROOT} select, {ROOT} input:visible").evaluate_all(
+        "(els) => els.map((e) => [e.getBoundingClientRect().width,"
+        " e.getBoundingClientRect().height])"
+    )
+    assert len(boxes) == 4
+    assert all(w >= 24 and h >= 24 for w, h in boxes), boxes
+
+
+def test_the_grid_fits_the_width(page) -> None:
+    set_inputs(page, "causal", DRAW_MAX, {})
+    width = page.evaluate("() => document.documentElement.clientWidth")
+    right = page.locator(f"{ROOT} .mask-explorer__grid").evaluate(
+        "(svg) => svg.getBoundingClientRect().right"
+    )
+    assert right <= width
 
 
 def test_keyboard_moves_the_highlighted_row(page) -> None:
     """Tab reaches the grid; arrow keys, Home and End move the row and name its count."""
     set_inputs(page, "strided", 12, {"t": 3})
     counts = row_counts(PATTERNS["strided"].mask(12, t=3))
-    box = field(page, "t")
-    box.focus()
-    for _ in range(6):
-        page.keyboard.press("Tab")
-        if page.evaluate("() => document.activeElement.hasAttribute('data-row')"):
-            break
+    field(page, "t").focus()
+    page.keyboard.press("Tab")
     focused = page.evaluate("() => document.activeElement.dataset.row")
     assert focused is not None, "Tab did not reach the grid"
 
@@ -232,3 +362,4 @@ def test_without_javascript_the_figures_remain(chromium, built_site: Path) -> No
             assert widths and all(widths), f"static figures not shown: {widths}"
         finally:
             context.close()
+

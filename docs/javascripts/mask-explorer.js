@@ -1,150 +1,76 @@
 // Mask explorer for Problem 1: pick a pattern, change n, t, w (or l, c) and
-// watch the grid and the count change together. The masks and the closed
-// forms mirror scripts/attention.py, which the browser tests compare against.
+// watch the grid and the count change together. Every pattern, parameter,
+// range, mask rule and closed form comes from assets/patterns.json, which the
+// build writes from scripts/attention.py; this file only validates, evaluates
+// the registry's expression trees generically, and draws.
 (() => {
   "use strict";
 
   const SVG_NS = "http://www.w3.org/2000/svg";
-  const N_MAX = 64;
   // The grid always spans GRID units, so text keeps its size as n grows.
   const GRID = 480;
   const MARGIN = { top: 26, left: 26, right: 44, bottom: 6 };
+  // No valid value is this long; longer text is rejected before it is parsed.
+  const MAX_CHARS = 24;
 
-  // Whole numbers only; Number("") is 0, so emptiness is checked first.
-  const parseWhole = (text) => {
-    const trimmed = text.trim();
-    if (trimmed === "") return { error: "empty" };
-    const value = Number(trimmed);
-    if (!Number.isFinite(value)) return { error: "nan" };
-    if (!Number.isSafeInteger(value)) return { error: "fraction" };
+  // document.currentScript is only set while this file first runs, and Material's
+  // instant navigation never runs it again: resolve the data's address now.
+  const DATA_URL = new URL("../assets/patterns.json", document.currentScript.src).href;
+  let dataPromise = null;
+  const loadData = () => {
+    dataPromise ??= fetch(DATA_URL).then((response) => {
+      if (!response.ok) throw new Error(`${DATA_URL}: HTTP ${response.status}`);
+      return response.json();
+    });
+    return dataPromise;
+  };
+
+  // The operators of the registry's expression trees, with Python's meaning
+  // (floor division and a modulo that follows the divisor's sign).
+  const OPERATORS = {
+    "+": (a, b) => a + b,
+    "-": (a, b) => a - b,
+    "*": (a, b) => a * b,
+    "/": (a, b) => a / b,
+    "//": (a, b) => Math.floor(a / b),
+    "%": (a, b) => a - b * Math.floor(a / b),
+    neg: (a) => -a,
+    "<": (a, b) => a < b,
+    "<=": (a, b) => a <= b,
+    "==": (a, b) => a === b,
+    ">=": (a, b) => a >= b,
+    ">": (a, b) => a > b,
+    and: (...values) => values.every(Boolean),
+    or: (...values) => values.some(Boolean),
+    min: Math.min,
+    max: Math.max,
+  };
+
+  // A tree is a number, a boolean, a name looked up in env, or [operator, ...operands].
+  const evaluate = (tree, env) => {
+    if (typeof tree === "string") return env[tree];
+    if (!Array.isArray(tree)) return tree;
+    const [op, ...operands] = tree;
+    return OPERATORS[op](...operands.map((operand) => evaluate(operand, env)));
+  };
+
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
+
+  // One message per field: the first thing wrong with it. Constant time: the
+  // length is bounded before Number() reads the text.
+  const checkField = (spec, input) => {
+    const text = input.value.trim();
+    const range = `${spec.name} must be from ${spec.min} to ${spec.max}.`;
+    // The browser keeps text it cannot read as a number (such as "1e" or 400
+    // nines) to itself and reports an empty value.
+    if (input.validity.badInput) return { error: `${spec.name} must be a whole number from ${spec.min} to ${spec.max}.` };
+    if (text === "") return { error: `Enter a whole number for ${spec.name}.` };
+    if (text.length > MAX_CHARS) return { error: range };
+    const value = Number(text);
+    if (!Number.isFinite(value)) return { error: `${spec.name} must be a number.` };
+    if (!Number.isInteger(value)) return { error: `${spec.name} must be a whole number.` };
+    if (value < spec.min || value > spec.max) return { error: range };
     return { value };
-  };
-
-  const tri = (k) => (k * (k + 1)) / 2;
-
-  // One entry per pattern: which parameters it reads, its mask test
-  // (0-based query i, key j) and its closed form, kept in step with attention.py.
-  const PATTERNS = {
-    full: {
-      title: "Full",
-      params: [],
-      computed: () => true,
-      closedForm: ({ n }) => ({ text: "n²", value: n * n }),
-    },
-    causal: {
-      title: "Causal",
-      params: [],
-      computed: (i, j) => j <= i,
-      closedForm: ({ n }) => ({ text: "n(n+1)/2", value: tri(n) }),
-    },
-    strided: {
-      title: "Strided (look-back t)",
-      params: ["t"],
-      computed: (i, j, { t }) => j <= i && i - j <= t,
-      closedForm: ({ n, t }) =>
-        t >= n - 1
-          ? { text: "t ≥ n−1, so causal n(n+1)/2", value: tri(n) }
-          : { text: "n(t+1) − t(t+1)/2", value: n * (t + 1) - tri(t) },
-    },
-    windowed: {
-      title: "Windowed (window w)",
-      params: ["w"],
-      computed: (i, j, { w }) => j <= i && Math.floor(i / w) === Math.floor(j / w),
-      closedForm: ({ n, w }) => ({ text: "n(w+1)/2", value: (n * (w + 1)) / 2 }),
-    },
-    "sparse-strided": {
-      title: "Sparse Transformer strided (l)",
-      params: ["l"],
-      computed: (i, j, { l }) => j <= i && (i - j < l || (i - j) % l === 0),
-      closedForm: ({ n, l }) => {
-        const q = Math.floor(n / l);
-        const r = n % l;
-        const local = n <= l ? tri(n) : tri(l) + (n - l) * l;
-        const head = n <= l ? "n(n+1)/2" : "l(l+1)/2 + (n−l)l";
-        return {
-          text: `${head} + l·q(q−1)/2 + r·q`,
-          value: local + (l * q * (q - 1)) / 2 + r * q,
-          note: `q = ⌊n/l⌋ = ${q}, r = n mod l = ${r}`,
-        };
-      },
-    },
-    "sparse-fixed": {
-      title: "Sparse Transformer fixed (l, c)",
-      params: ["l", "c"],
-      computed: (i, j, { l, c }) =>
-        j <= i && (Math.floor(i / l) === Math.floor(j / l) || j % l >= l - c),
-      closedForm: ({ n, l, c }) => {
-        const q = Math.floor(n / l);
-        const r = n % l;
-        return {
-          text: "q·l(l+1)/2 + r(r+1)/2 + c(l·q(q−1)/2 + r·q)",
-          value: q * tri(l) + tri(r) + c * ((l * q * (q - 1)) / 2 + r * q),
-          note: `q = ⌊n/l⌋ = ${q}, r = n mod l = ${r}`,
-        };
-      },
-    },
-  };
-
-  // Inputs in display order; `check` returns an error message or "".
-  const FIELDS = [
-    {
-      key: "n",
-      label: "Sequence length n",
-      min: 1,
-      max: N_MAX,
-      value: 12,
-      check: (n) => (n < 1 || n > N_MAX ? `n must be from 1 to ${N_MAX}.` : ""),
-    },
-    {
-      key: "t",
-      label: "Look-back t",
-      min: 0,
-      value: 3,
-      check: (t) => (t < 0 ? "t must be 0 or more." : ""),
-    },
-    {
-      key: "w",
-      label: "Window w",
-      min: 1,
-      max: N_MAX,
-      value: 4,
-      check: (w, { n }) => {
-        if (w < 1) return "w must be 1 or more.";
-        if (n === undefined) return "";
-        if (n % w !== 0) {
-          const divisors = [];
-          for (let d = 1; d <= n; d += 1) if (n % d === 0) divisors.push(d);
-          return `w must divide n = ${n}; try ${divisors.join(", ")}.`;
-        }
-        return "";
-      },
-    },
-    {
-      key: "l",
-      label: "Stride l",
-      min: 1,
-      max: N_MAX,
-      value: 4,
-      check: (l) => (l < 1 ? "l must be 1 or more." : ""),
-    },
-    {
-      key: "c",
-      label: "Summary keys c",
-      min: 1,
-      max: N_MAX,
-      value: 1,
-      check: (c, { l }) => {
-        if (c < 1) return "c must be 1 or more.";
-        if (l !== undefined && c > l) return `c must be at most l = ${l}.`;
-        return "";
-      },
-    },
-  ];
-
-  const PARSE_ERRORS = {
-    empty: (key) => `Enter a whole number for ${key}.`,
-    nan: (key) => `${key} must be a number.`,
-    fraction: (key) => `${key} must be a whole number.`,
   };
 
   const el = (tag, attrs = {}, text = "") => {
@@ -163,46 +89,42 @@
   const plural = (k) => (k === 1 ? "score" : "scores");
 
   // Build the controls, grid and status line inside one container.
-  const mount = (root, index) => {
+  const mount = (root, index, data) => {
     const id = (part) => `mask-explorer-${index}-${part}`;
+    const patterns = new Map(data.patterns.map((pattern) => [pattern.name, pattern]));
+    // n, then every parameter once, in the order the patterns introduce them.
+    const specs = new Map([[data.n.name, data.n]]);
+    for (const pattern of data.patterns) for (const spec of pattern.params) specs.set(spec.name, spec);
+
     const form = el("form", { class: "mask-explorer__controls", novalidate: "" });
     // Enter in a number field would submit the form and reload the page.
     form.addEventListener("submit", (event) => event.preventDefault());
 
-    const patternField = el("div", { class: "mask-explorer__field" });
-    patternField.append(el("label", { for: id("pattern") }, "Pattern"));
-    const select = el("select", { id: id("pattern") });
-    for (const [value, pattern] of Object.entries(PATTERNS)) {
-      const option = el("option", { value }, pattern.title);
-      select.append(option);
-    }
-    select.value = root.dataset.pattern && PATTERNS[root.dataset.pattern] ? root.dataset.pattern : "causal";
-    patternField.append(select);
-    form.append(patternField);
+    const field = (key, label, control) => {
+      const wrapper = el("div", { class: "mask-explorer__field", "data-param": key });
+      // The message sits next to its control and is announced when it changes.
+      const error = el("span", { id: id(`${key}-error`), class: "mask-explorer__error", "aria-live": "polite" });
+      control.setAttribute("id", id(key));
+      control.setAttribute("aria-describedby", error.id);
+      wrapper.append(el("label", { for: id(key) }, label), control, error);
+      form.append(wrapper);
+      return { control, error, wrapper };
+    };
 
-    const inputs = {};
-    for (const field of FIELDS) {
-      const wrapper = el("div", { class: "mask-explorer__field", "data-param": field.key });
-      const attrs = {
-        id: id(field.key),
+    const select = el("select");
+    for (const pattern of data.patterns) select.append(el("option", { value: pattern.name }, pattern.choice));
+    select.value = patterns.has(root.dataset.pattern) ? root.dataset.pattern : data.patterns[0].name;
+    const fields = { pattern: field("pattern", "Pattern", select) };
+    for (const spec of specs.values()) {
+      const input = el("input", {
         type: "number",
         inputmode: "numeric",
         step: "1",
-        min: String(field.min),
-        value: root.dataset[field.key] || String(field.value),
-        "aria-describedby": id(`${field.key}-error`),
-      };
-      if (field.max !== undefined) attrs.max = String(field.max);
-      const input = el("input", attrs);
-      // The message sits next to its input and is announced when it changes.
-      const error = el("span", {
-        id: id(`${field.key}-error`),
-        class: "mask-explorer__error",
-        "aria-live": "polite",
+        min: String(spec.min),
+        max: String(spec.max),
+        value: root.dataset[spec.name] || String(spec.default),
       });
-      wrapper.append(el("label", { for: id(field.key) }, field.label), input, error);
-      form.append(wrapper);
-      inputs[field.key] = { field, input, error, wrapper };
+      fields[spec.name] = field(spec.name, spec.label, input);
     }
 
     const figure = el("div", { class: "mask-explorer__figure" });
@@ -211,7 +133,7 @@
     root.replaceChildren(form, figure, status, readout);
     root.classList.add("mask-explorer--ready");
 
-    const state = { grid: null, active: 0 };
+    const state = { grid: null, active: 0, stale: false };
 
     const showRow = (row) => {
       const grid = state.grid;
@@ -224,21 +146,24 @@
       grid.rowLabel.setAttribute("y", MARGIN.top + (r + 0.5) * grid.cell);
       grid.rowLabel.textContent = String(count);
       grid.rows.forEach((g, k) => g.setAttribute("tabindex", k === r ? "0" : "-1"));
-      readout.textContent = `Row ${r + 1} of ${grid.n}: ${count} ${plural(count)} computed.`;
+      const note = state.stale ? " (last valid input)" : "";
+      readout.textContent = `Row ${r + 1} of ${grid.n}${note}: ${count} ${plural(count)} computed.`;
     };
 
-    const draw = (name, values) => {
-      const pattern = PATTERNS[name];
+    const draw = (pattern, values) => {
       const { n } = values;
       const cell = GRID / n;
       const width = MARGIN.left + GRID + MARGIN.right;
       const height = MARGIN.top + GRID + MARGIN.bottom;
       let shaded = 0;
       const rowCounts = [];
+      // The rows are the Tab stop; the picture itself is not one.
       const svg = svgEl("svg", {
         class: "mask-explorer__grid",
         viewBox: `0 0 ${width} ${height}`,
         role: "list",
+        focusable: "false",
+        tabindex: "-1",
       });
       const decor = svgEl("g", { "aria-hidden": "true" });
       decor.append(
@@ -255,14 +180,17 @@
       svg.append(decor);
 
       const rows = [];
+      const env = { ...values };
       for (let i = 0; i < n; i += 1) {
         let count = 0;
         const y = MARGIN.top + i * cell;
+        env.i = i;
         const g = svgEl("g", { class: "mask-explorer__rowgroup", role: "listitem", "data-row": i, tabindex: "-1" });
         // A transparent band catches the pointer anywhere on the row.
         g.append(svgEl("rect", { class: "mask-explorer__band", x: MARGIN.left, y, width: GRID, height: cell }));
         for (let j = 0; j < n; j += 1) {
-          if (pattern.computed(i, j, values)) {
+          env.j = j;
+          if (evaluate(pattern.rule, env)) {
             count += 1;
             g.append(
               svgEl("rect", { class: "mask-explorer__on", "data-col": j, x: MARGIN.left + j * cell, y, width: cell, height: cell }),
@@ -300,18 +228,20 @@
       overlay.append(highlight, rowLabel);
       svg.append(overlay);
 
-      const closed = pattern.closedForm(values);
-      const params = pattern.params.map((key) => `${key} = ${values[key]}`);
-      const note = closed.note ? ` (${closed.note})` : "";
-      const summary = `${shaded} of ${n * n} scores computed; closed form ${closed.text} = ${closed.value}${note}`;
-      svg.setAttribute(
-        "aria-label",
-        `${pattern.title} mask, n = ${[n, ...params].join(", ")}: ${shaded} of ${n * n} scores computed. ` +
-          "Rows are queries, columns are keys.",
-      );
+      // The closed form and its helper names (such as q = n // w), from the registry.
+      const closedEnv = { ...values };
+      const notes = pattern.where.map((name) => {
+        closedEnv[name.name] = evaluate(name.tree, closedEnv);
+        return `${name.name} = ${name.text} = ${closedEnv[name.name]}`;
+      });
+      const closed = evaluate(pattern.closedForm.tree, closedEnv);
+      const note = notes.length ? ` (${notes.join(", ")})` : "";
+      const numbers = ["n", ...pattern.params.map((spec) => spec.name)].map((key) => `${key} = ${values[key]}`);
+      const title = fill(data.title, { label: pattern.label, numbers: numbers.join(", ") });
+      const alt = fill(data.alt, { title, count: shaded, total: n * n });
+      const summary = `${shaded} of ${n * n} scores computed; closed form ${pattern.closedForm.text} = ${closed}${note}`;
       figure.replaceChildren(svg);
-      status.textContent = summary;
-      state.grid = { n, cell, rows, rowCounts, highlight, rowLabel };
+      state.grid = { n, cell, rows, rowCounts, highlight, rowLabel, svg, alt, summary };
       showRow(state.active);
 
       svg.addEventListener("pointermove", (event) => {
@@ -323,14 +253,7 @@
         if (g) showRow(Number(g.dataset.row));
       });
       svg.addEventListener("keydown", (event) => {
-        const moves = {
-          ArrowDown: 1,
-          ArrowUp: -1,
-          PageDown: 8,
-          PageUp: -8,
-          Home: -Infinity,
-          End: Infinity,
-        };
+        const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: 8, PageUp: -8, Home: -Infinity, End: Infinity };
         if (!(event.key in moves)) return;
         event.preventDefault();
         const next = Math.max(0, Math.min(n - 1, state.active + moves[event.key]));
@@ -339,36 +262,57 @@
       });
     };
 
-    // Validate the fields the pattern uses; draw only when all are valid.
+    // The grid and status say plainly whether they show the current input.
+    const present = (errorCount) => {
+      state.stale = errorCount > 0;
+      figure.toggleAttribute("data-stale", state.stale);
+      const grid = state.grid;
+      const fix = errorCount === 1 ? "fix the marked field" : "fix the marked fields";
+      if (!state.stale) {
+        grid.svg.setAttribute("aria-label", `${grid.alt}. Rows are queries, columns are keys.`);
+        status.textContent = grid.summary;
+      } else if (grid) {
+        grid.svg.setAttribute("aria-label", `Last valid input, not the current one: ${grid.alt}.`);
+        status.textContent = `Not updated: ${fix}. The grid still shows the last valid input: ${grid.alt}.`;
+      } else {
+        status.textContent = `Nothing drawn yet: ${fix}.`;
+      }
+      if (grid) showRow(state.active);
+    };
+
+    const setError = (key, message) => {
+      const { control, error } = fields[key];
+      if (error.textContent !== message) error.textContent = message;
+      if (message) control.setAttribute("aria-invalid", "true");
+      else control.removeAttribute("aria-invalid");
+    };
+
+    // Validate every field the pattern uses, in constant time, before any drawing.
     const update = () => {
-      const name = select.value;
-      const pattern = PATTERNS[name];
-      const used = new Set(["n", ...pattern.params]);
+      const pattern = patterns.get(select.value);
+      const used = new Set(["n", ...(pattern ? pattern.params.map((spec) => spec.name) : [])]);
       const values = {};
       const errors = {};
-      for (const field of FIELDS) {
-        const { input, wrapper } = inputs[field.key];
-        wrapper.hidden = !used.has(field.key);
-        if (!used.has(field.key)) continue;
-        const parsed = parseWhole(input.value);
-        if (parsed.error) errors[field.key] = PARSE_ERRORS[parsed.error](field.key);
-        else values[field.key] = parsed.value;
+      if (!pattern) errors.pattern = "Choose one of the listed patterns.";
+      for (const spec of specs.values()) {
+        const { control, wrapper } = fields[spec.name];
+        wrapper.hidden = !used.has(spec.name);
+        if (!used.has(spec.name)) continue;
+        const checked = checkField(spec, control);
+        if (checked.error) errors[spec.name] = checked.error;
+        else values[spec.name] = checked.value;
       }
-      // Range checks see the other values that parsed, such as n for w.
-      for (const field of FIELDS) {
-        if (!used.has(field.key) || errors[field.key]) continue;
-        const message = field.check(values[field.key], values);
-        if (message) errors[field.key] = message;
+      // A bound by another parameter (c at most l) is checked only when both are valid.
+      for (const spec of specs.values()) {
+        const other = spec.atMost;
+        if (!(spec.name in values) || !other || !(other in values)) continue;
+        if (values[spec.name] > values[other]) errors[spec.name] = `${spec.name} must be at most ${other} = ${values[other]}.`;
       }
-      for (const field of FIELDS) {
-        const { input, error } = inputs[field.key];
-        const message = used.has(field.key) ? errors[field.key] || "" : "";
-        if (error.textContent !== message) error.textContent = message;
-        if (message) input.setAttribute("aria-invalid", "true");
-        else input.removeAttribute("aria-invalid");
-      }
-      root.classList.toggle("mask-explorer--invalid", Object.keys(errors).length > 0);
-      if (Object.keys(errors).length === 0) draw(name, values);
+      for (const key of Object.keys(fields)) setError(key, errors[key] || "");
+      const errorCount = Object.keys(errors).length;
+      root.classList.toggle("mask-explorer--invalid", errorCount > 0);
+      if (errorCount === 0) draw(pattern, values);
+      present(errorCount);
     };
 
     // Selects, number fields and their spinners all fire "input".
@@ -379,17 +323,22 @@
   // Material's instant navigation swaps the page body without reloading this
   // script, so mount on every page it shows; the flag keeps mounting idempotent.
   const mountAll = () => {
-    document.querySelectorAll("[data-mask-explorer]").forEach((root, index) => {
-      if (root.dataset.mounted === "true") return;
+    const roots = [...document.querySelectorAll("[data-mask-explorer]")].filter(
+      (root) => root.dataset.mounted !== "true",
+    );
+    if (roots.length === 0) return;
+    roots.forEach((root) => {
       root.dataset.mounted = "true";
-      try {
-        mount(root, index);
-      } catch (error) {
-        // The rest of the page keeps working; the error still reaches the console.
-        root.dataset.mounted = "failed";
-        console.error("mask explorer:", error);
-      }
     });
+    loadData()
+      .then((data) => roots.forEach((root, index) => mount(root, index, data)))
+      .catch((error) => {
+        // The fallback note and the static figures stay; the error reaches the console.
+        roots.forEach((root) => {
+          root.dataset.mounted = "failed";
+        });
+        console.error("mask explorer:", error);
+      });
   };
 
   if (typeof window.document$ !== "undefined") {

@@ -1,0 +1,172 @@
+"""The pattern registry: its expressions against brute-force masks, the table and the
+explorer data generated from it, and the hooks that put them into the site."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from attention import (
+    DRAW_MAX,
+    PATTERNS,
+    TABLE_N,
+    TABLES,
+    evaluate,
+    expression_tree,
+    markdown_table,
+    row_counts,
+)
+from mkdocs.exceptions import PluginError
+
+HOOKS = Path(__file__).resolve().parent.parent / "hooks"
+
+
+def load_hook(name: str):
+    spec = importlib.util.spec_from_file_location(f"hook_{name}", HOOKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def brute_mask(pattern, n: int, **params: int) -> np.ndarray:
+    """The mask cell by cell, from the rule evaluated on plain ints."""
+    tree = expression_tree(pattern.rule)
+    return np.array(
+        [[bool(evaluate(tree, {"i": i, "j": j, **params})) for j in range(n)] for i in range(n)],
+        dtype=bool,
+    ).reshape(n, n)
+
+
+def explorer_params(pattern) -> list[dict[str, int]]:
+    """Every parameter combination the explorer accepts (c at most l)."""
+    combos: list[dict[str, int]] = [{}]
+    for p in pattern.params:
+        combos = [
+            {**combo, p.name: value}
+            for combo in combos
+            for value in range(p.low, p.high + 1)
+            if p.at_most is None or value <= combo[p.at_most]
+        ]
+    return combos
+
+
+@pytest.mark.parametrize("name", list(PATTERNS))
+def test_closed_form_and_row_rule_match_the_mask_over_the_explorer_range(name: str) -> None:
+    pattern = PATTERNS[name]
+    combos = explorer_params(pattern)
+    # Two-parameter patterns: every combination at a few n, to keep the test quick.
+    ns = range(1, DRAW_MAX + 1) if len(combos) <= DRAW_MAX + 1 else (1, 2, 7, 12, 33, 63, 64)
+    for n in ns:
+        for params in combos:
+            mask = pattern.mask(n, **params)
+            assert mask.sum() == pattern.count(n, **params), (n, params)
+            rows = [pattern.row_count(i, n, **params) for i in range(1, n + 1)]
+            assert row_counts(mask).tolist() == rows, (n, params)
+
+
+@pytest.mark.parametrize("name", list(PATTERNS))
+def test_numpy_masks_equal_the_rule_cell_by_cell(name: str) -> None:
+    pattern = PATTERNS[name]
+    for n in (1, 5, 12, 17):
+        for params in explorer_params(pattern)[:: 7 if len(pattern.params) == 2 else 3]:
+            assert (pattern.mask(n, **params) == brute_mask(pattern, n, **params)).all()
+
+
+def test_counts_stay_exact_for_huge_n() -> None:
+    n = 10**15
+    assert PATTERNS["causal"].count(n) == n * (n + 1) // 2
+    assert PATTERNS["windowed"].count(n, w=7) == (n // 7) * 28 + (n % 7) * (n % 7 + 1) // 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["__import__('os')", "n.real", "n if t else w", "n ** 2", "f(n)", "min(n, key=t)", "1.5"],
+)
+def test_expressions_outside_the_small_language_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="unsupported"):
+        expression_tree(text)
+
+
+def test_parameters_by_position_or_name_and_nothing_else() -> None:
+    fixed = PATTERNS["sparse-fixed"]
+    assert fixed.count(12, 4, 1) == fixed.count(12, l=4, c=1) == fixed.count(12, 4, c=1) == 42
+    with pytest.raises(TypeError):
+        fixed.count(12, l=4)
+    with pytest.raises(TypeError):
+        PATTERNS["causal"].count(12, t=3)
+
+
+def test_titles_and_alt_text() -> None:
+    assert PATTERNS["windowed"].title(12, w=5) == "Windowed mask, n = 12, w = 5"
+    alt = "Windowed mask, n = 12, w = 5: 33 of 144 scores computed"
+    assert PATTERNS["windowed"].alt(12, w=5) == alt
+    assert [p.choice for p in PATTERNS.values()][2:4] == ["Strided (t)", "Windowed (w)"]
+
+
+def table_rows(markdown: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in markdown.splitlines()[2:]
+    ]
+
+
+def test_glance_table_numbers_are_brute_force_mask_sums() -> None:
+    rows = table_rows(markdown_table("glance"))
+    labels = ["Full", "Causal", r"Strided, \(t = 3\)", r"Windowed, \(w = 4\)"]
+    assert [row[0] for row in rows] == labels
+    n = TABLE_N
+    for row, (name, params) in zip(rows, TABLES["glance"], strict=True):
+        total = int(brute_mask(PATTERNS[name], n, **params).sum())
+        assert row[3] == str(total)
+        assert row[4] == f"{round(100 * total / n**2)}%"
+    assert [row[3] for row in rows] == ["144", "78", "42", "30"]
+    assert rows[2][5:] == [r"\(\Theta(n(t+1)d)\)", r"\(\Theta(n(t+1))\)"]
+
+
+def test_table_hook_replaces_only_its_marker() -> None:
+    hook = load_hook("patterns_table")
+    page = "Before.\n\n<!-- patterns-table -->\n\nAfter.\n"
+    out = hook.render(page)
+    assert out == "Before.\n\n" + markdown_table("glance") + "\n\nAfter.\n"
+    assert hook.render("<!-- patterns-table glance -->") == markdown_table("glance")
+    untouched = "No table here.\n<!-- another comment -->\n"
+    assert hook.render(untouched) == untouched
+
+
+def test_table_hook_refuses_an_unknown_table() -> None:
+    hook = load_hook("patterns_table")
+    with pytest.raises(PluginError, match="unknown patterns table 'sparse'"):
+        hook.render("<!-- patterns-table sparse -->", "efficient-attention.md")
+
+
+def test_explorer_data_is_small_and_evaluates_to_the_counts() -> None:
+    data = json.loads(json.dumps(load_hook("explorer_data").explorer_data()))
+    assert len(gzip.compress(json.dumps(data).encode())) < 5_000
+    assert [p["name"] for p in data["patterns"]] == list(PATTERNS)
+    assert (data["n"]["min"], data["n"]["max"]) == (1, DRAW_MAX)
+    for entry in data["patterns"]:
+        pattern = PATTERNS[entry["name"]]
+        assert [p["name"] for p in entry["params"]] == list(pattern.param_names)
+        for params in explorer_params(pattern)[::5]:
+            for n in (1, 12, 64):
+                env = {"n": n, **params}
+                for name in entry["where"]:
+                    env[name["name"]] = evaluate(name["tree"], env)
+                assert evaluate(entry["closedForm"]["tree"], env) == pattern.count(n, **params)
+
+
+@pytest.mark.slow
+def test_the_explorer_script_holds_no_pattern(built_site: Path) -> None:
+    """The built site serves the registry's data; the script names no pattern or formula."""
+    served = json.loads((built_site / "assets" / "patterns.json").read_text())
+    assert served == json.loads(json.dumps(load_hook("explorer_data").explorer_data()))
+    script = (built_site / "javascripts" / "mask-explorer.js").read_text()
+    for name in PATTERNS:
+        assert f'"{name}"' not in script and f"{name}:" not in script, name
+    # The shapes the mask rules took when the script had its own copy of them.
+    assert not re.search(r"j\s*<=\s*i|i\s*-\s*j|Math\.floor\([ij]\s*/", script), "a mask rule"
