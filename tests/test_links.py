@@ -16,10 +16,7 @@ link_check = _hook("link_check")
 
 
 def _site_base_path() -> str:
-    # mkdocs.yml has !relative tags that safe_load cannot read; site_url is a plain line.
-    line = next(x for x in (ROOT / "mkdocs.yml").read_text().splitlines()
-                if x.startswith("site_url:"))
-    return urlsplit(yaml.safe_load(line)["site_url"]).path
+    return urlsplit(yaml.safe_load((ROOT / "mkdocs.yml").read_text())["site_url"]).path
 
 
 def test_every_internal_link_of_the_built_site_resolves(built_site: Path) -> None:
