@@ -76,7 +76,7 @@ def test_licence_is_stated_in_readme_footer_and_home() -> None:
 
 
 def test_requirements_are_pinned_exactly() -> None:
-    for name in ("requirements.txt", "requirements-test.txt"):
+    for name in ("requirements.in", "requirements-test.in"):
         for line in (ROOT / name).read_text().splitlines():
             line = line.split("#")[0].strip()
             if line and not line.startswith("-r "):
@@ -85,7 +85,7 @@ def test_requirements_are_pinned_exactly() -> None:
 
 def test_material_is_free_of_the_search_xss() -> None:
     # 9.7.7 fixed a DOM XSS in search suggestions.
-    pin = re.search(r"^mkdocs-material==([\d.]+)$", (ROOT / "requirements.txt").read_text(), re.M)
+    pin = re.search(r"^mkdocs-material==([\d.]+)$", (ROOT / "requirements.in").read_text(), re.M)
     assert tuple(int(p) for p in pin.group(1).split(".")) >= (9, 7, 7)
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import filecmp
+import importlib.util
+import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,12 +33,22 @@ def test_strict_build_has_every_page(built_site: Path) -> None:
     assert (built_site / "assets/mathjax/tex-svg.js").is_file()
 
 
-def test_two_builds_of_one_commit_are_identical(built_site: Path, tmp_path: Path) -> None:
-    again = tmp_path / "again"
-    result = build_site(again)
-    assert result.returncode == 0, result.stderr
-    differing = _differing_files(built_site, again)
-    assert not differing, f"files differ between two builds: {differing}"
+def test_two_cold_builds_of_one_commit_are_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each build executes the lab afresh (an empty cache folder of its own), as the
+    # publishing workflow does; a third build from the first one's cache must match too.
+    sites = []
+    for name, cache in (("first", "cache-a"), ("second", "cache-b"), ("warm", "cache-a")):
+        monkeypatch.setenv("NOTEBOOK_CACHE_DIR", str(tmp_path / cache))
+        result = build_site(tmp_path / name)
+        assert result.returncode == 0, result.stdout + result.stderr
+        sites.append(tmp_path / name)
+        hit = "Notebook cache hit" in result.stdout + result.stderr
+        assert hit == (name == "warm"), f"the {name} build: cache hit {hit}"
+    for other in sites[1:]:
+        differing = _differing_files(sites[0], other)
+        assert not differing, f"files differ between two builds: {differing}"
 
 
 def test_build_date_is_the_last_commit_date(built_site: Path) -> None:
@@ -107,3 +121,84 @@ def test_notebook_cell_that_raises_fails_the_build(project_copy: Path, tmp_path:
     _write_notebook(project_copy / LAB, "raise ValueError('broken lab cell')")
     log = _failed_build(project_copy, tmp_path)
     assert "attention-lab.ipynb" in log and "broken lab cell" in log
+
+
+def _hook(name: str):
+    """Import one of the site's hooks as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_damaged_cache_entry_is_a_miss_and_is_replaced(
+    project_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NOTEBOOK_CACHE_DIR", str(cache))
+    assert build_site(tmp_path / "first", project_copy).returncode == 0
+    (entry,) = cache.glob("*.json")
+    whole = entry.read_text()
+    # What a full disk or a kill mid-write leaves behind.
+    entry.write_text(whole[: len(whole) // 2])
+    result = build_site(tmp_path / "second", project_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Notebook cache hit" not in result.stdout + result.stderr
+    assert json.loads(entry.read_text()) == json.loads(whole)
+
+
+def test_cache_key_covers_notebook_options_python_and_packages() -> None:
+    cache = _hook("notebook_cache")
+    environment = {"python": "3.11.7", "packages": {"numpy": "2.4.6", "matplotlib": "3.11.2"}}
+    key = cache.cache_key(b"{}", {"execute": True}, environment)
+    assert cache.cache_key(b"{}", {"execute": True}, json.loads(json.dumps(environment))) == key
+    changed = [
+        cache.cache_key(b"{ }", {"execute": True}, environment),
+        cache.cache_key(b"{}", {"execute": False}, environment),
+        cache.cache_key(b"{}", {"execute": True}, {**environment, "python": "3.12.1"}),
+        cache.cache_key(b"{}", {"execute": True},
+                        {**environment, "packages": {"numpy": "2.4.7", "matplotlib": "3.11.2"}}),
+    ]
+    assert key not in changed and len(set(changed)) == len(changed)
+
+
+def test_cache_key_reads_the_lab_imports_and_their_installed_versions() -> None:
+    cache = _hook("notebook_cache")
+    modules = cache.notebook_imports(nbformat.read(ROOT / LAB, as_version=4))
+    assert {"numpy", "matplotlib", "time"} <= modules
+    environment = cache.kernel_environment(cache.kernel_python("python3"), modules)
+    import matplotlib
+    import numpy
+
+    packages = environment["packages"]
+    assert packages["numpy"] == numpy.__version__
+    assert packages["matplotlib"] == matplotlib.__version__
+    assert "pillow" in packages, "matplotlib's own requirements are part of the key"
+    assert environment["python"] == sys.version
+
+
+def test_build_works_from_any_folder(project_copy: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict",
+         "-f", str(project_copy / "mkdocs.yml"), "-d", str(tmp_path / "out")],
+        cwd=elsewhere, capture_output=True, text=True, check=False,
+        env={**{k: v for k, v in os.environ.items() if k != "NOTEBOOK_CACHE_DIR"},
+             "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert list(elsewhere.iterdir()) == [], "the build wrote into the folder it ran from"
+    assert list((project_copy / ".cache/notebook-pages").glob("*.json"))
+
+
+def test_timing_outputs_stay_off_the_page(built_site: Path) -> None:
+    timings = _hook("notebook_timings")
+    page = (built_site / "lab/attention-lab/index.html").read_text()
+    tagged = [c.id for c in nbformat.read(ROOT / LAB, as_version=4).cells
+              if timings.TAG in c.metadata.get("tags", [])]
+    assert tagged, "the lab has no timing cells"
+    for cell_id in tagged:
+        start = page.index(f'id="cell-id={cell_id}"')
+        cell = page[start:timings._div_end(page, page.rindex("<div", 0, start))]
+        assert "jp-InputArea" in cell and "jp-OutputArea" not in cell, cell_id

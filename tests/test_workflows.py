@@ -30,12 +30,39 @@ def test_there_is_a_test_and_a_publish_workflow() -> None:
     assert "push" in triggers and "pull_request" in triggers
 
 
-def test_zizmor_finds_nothing() -> None:
+@pytest.mark.parametrize("persona", ["regular", "pedantic", "auditor"])
+def test_zizmor_finds_nothing(persona: str) -> None:
     result = subprocess.run(
-        [_tool("zizmor"), "--offline", "--no-progress", str(ROOT / ".github")],
+        [_tool("zizmor"), "--offline", "--no-progress", f"--persona={persona}",
+         str(ROOT / ".github")],
         capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+def test_publishing_waits_for_the_tests_on_the_same_commit() -> None:
+    # A reusable-workflow call runs tests.yml on the commit being published.
+    assert "workflow_call" in _load(ROOT / ".github/workflows/tests.yml")[True]
+    jobs = _load(PUBLISH)["jobs"]
+    callers = [name for name, job in jobs.items()
+               if job.get("uses") == "$/.github/workflows/tests.yml"]
+    assert len(callers) == 1
+    assert callers[0] in _needs(jobs["build"])
+    assert "build" in _needs(jobs["deploy"])
+
+
+def _needs(job: dict) -> list[str]:
+    needs = job.get("needs", [])
+    return [needs] if isinstance(needs, str) else needs
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_job_runs_in_a_container_image_named_by_tag(path: Path) -> None:
+    for name, job in _load(path)["jobs"].items():
+        image = job.get("container")
+        image = image.get("image") if isinstance(image, dict) else image
+        assert image is None or "@sha256:" in image, f"{path.name}: job {name} uses {image}"
 
 
 @pytest.mark.parametrize(
@@ -72,6 +99,8 @@ def test_actions_are_pinned_to_commits_with_versions(path: Path) -> None:
     uses = re.findall(r"uses:\s*(\S+)(.*)", path.read_text())
     assert uses
     for ref, comment in uses:
+        if re.fullmatch(r"\$/\.github/workflows/[\w-]+\.yml", ref):
+            continue  # this repository's own workflow, at the commit being run
         assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), ref
         assert re.fullmatch(r"\s*#\s*v\d+(\.\d+)*", comment), f"{ref} lacks a version comment"
 
