@@ -6,21 +6,24 @@ Example: python scripts/attention_grid.py --pattern strided --n 12 --t 3 --out g
 from __future__ import annotations
 
 import io
-import os
 import sys
 from pathlib import Path
 
 from attention_figures import MAX_DRAW_N, Grid, grid_figure
-from cli import ArgumentParser, fail, non_negative_int, positive_int
+from cli import ArgumentParser, fail, path_argument, whole_number
+from figure_files import svg_bytes
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
-from plot_style import save_svg
+from safe_files import UnsafePath, check_target, write_file
 
 PATTERN_CHOICES = ("full", "causal", "strided", "windowed")
 # Which pattern takes which optional number.
 OWNER = {"t": "strided", "w": "windowed"}
 FORMATS = (".svg", ".png")
 PNG_DPI = 200
+# Largest n, t and w: counting takes no time at any size, and this keeps each
+# count a number a reader can take in.
+MAX_N = 1_000_000
 
 EPILOG = f"""\
 The last line of output is the number of query-key scores computed, so
@@ -37,17 +40,17 @@ def build_parser() -> ArgumentParser:
         description="Count the query-key dot products of an attention pattern and "
         "optionally draw its n x n grid (queries as rows, keys as columns).",
         epilog=EPILOG,
-        allow_abbrev=False,
     )
     parser.add_argument("--pattern", required=True, choices=PATTERN_CHOICES,
                         help="which attention pattern")
-    parser.add_argument("--n", required=True, type=positive_int, metavar="N",
-                        help="number of tokens, at least 1")
-    parser.add_argument("--t", type=non_negative_int, metavar="T",
-                        help="strided only: how many earlier positions each token sees, at least 0")
-    parser.add_argument("--w", type=positive_int, metavar="W",
-                        help="windowed only: window size, at least 1; need not divide N")
-    parser.add_argument("--out", type=Path, metavar="FILE",
+    parser.add_argument("--n", required=True, type=whole_number(1, MAX_N), metavar="N",
+                        help=f"number of tokens, from 1 to {MAX_N}")
+    parser.add_argument("--t", type=whole_number(0, MAX_N), metavar="T",
+                        help="strided only: how many earlier positions each token sees, "
+                        f"from 0 to {MAX_N}")
+    parser.add_argument("--w", type=whole_number(1, MAX_N), metavar="W",
+                        help=f"windowed only: window size, from 1 to {MAX_N}; need not divide N")
+    parser.add_argument("--out", type=path_argument, metavar="FILE",
                         help=f"draw the grid into FILE, .svg or .png (N <= {MAX_DRAW_N})")
     return parser
 
@@ -73,30 +76,20 @@ def _check_out(parser: ArgumentParser, out: Path, n: int) -> None:
              "(leave out --out to only count)")
     if out.suffix.lower() not in FORMATS:
         fail(parser, "--out", f"must end in .svg or .png, got {out.name!r}")
-    if out.is_dir():
-        fail(parser, "--out", f"{out} is a folder, not a file")
-    folder = out.parent
-    if not folder.is_dir():
-        problem = "is not a folder" if folder.exists() else "does not exist"
-        fail(parser, "--out", f"{folder} {problem}")
-    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        fail(parser, "--out", f"cannot write {out}: permission denied")
+    try:
+        check_target(out)
+    except UnsafePath as error:
+        fail(parser, "--out", str(error))
 
 
-def write(fig: Figure, out: Path) -> None:
-    """Save fig as SVG or PNG, whole or not at all."""
-    if out.suffix.lower() == ".svg":
-        save_svg(fig, out)
-        return
+def figure_bytes(fig: Figure, suffix: str) -> bytes:
+    """fig as an SVG or PNG file's bytes, and close it."""
+    if suffix.lower() == ".svg":
+        return svg_bytes(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
     plt.close(fig)
-    try:
-        out.write_bytes(buffer.getvalue())
-    except OSError:
-        # A half-written PNG is worse than none.
-        out.unlink(missing_ok=True)
-        raise
+    return buffer.getvalue()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,9 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     grid, out = checked_grid(parser, argv)
     if out is not None:
         try:
-            write(grid_figure(grid), out)
-        except OSError as error:
-            fail(parser, "--out", f"cannot write {out}: {error.strerror}")
+            write_file(out, figure_bytes(grid_figure(grid), out.suffix))
+        except UnsafePath as error:
+            fail(parser, "--out", str(error))
         print(f"wrote {out}")
     share = grid.count / (grid.n * grid.n)
     print(f"{grid.alt} ({share:.1%})")
