@@ -282,8 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="fewer sizes and repeats: under a minute"
     )
-    parser.add_argument("--json", type=path_argument, metavar="FILE",
-                        help="write the records here")
+    parser.add_argument("--json", type=path_argument, metavar="FILE", help="write the records here")
     args = parser.parse_args(argv)
     out = args.json
     if out is not None:

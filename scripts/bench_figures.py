@@ -109,8 +109,9 @@ def _is_record(record: object) -> bool:
 def attention_figure(data: dict | None = None) -> Figure:
     """Attention kernels against one dense masked score matrix (the committed run by default)."""
     fig, ax = new_figure(6.0, 5.2)
-    _speedup_plot(ax, read_data() if data is None else data, ATTENTION_CASES,
-                  "dense masked attention")
+    _speedup_plot(
+        ax, read_data() if data is None else data, ATTENTION_CASES, "dense masked attention"
+    )
     ax.set_title("Attention kernels against one dense masked score matrix")
     return fig
 
@@ -131,8 +132,13 @@ FIGURES: dict[str, Callable[..., Figure]] = {
 
 def main(argv: list[str] | None = None) -> int:
     parser = figures_parser("bench_figures.py", __doc__)
-    parser.add_argument("--data", type=path_argument, default=DEFAULT_DATA, metavar="FILE",
-                        help="benchmark JSON (default: docs/data/benchmark.json)")
+    parser.add_argument(
+        "--data",
+        type=path_argument,
+        default=DEFAULT_DATA,
+        metavar="FILE",
+        help="benchmark JSON (default: docs/data/benchmark.json)",
+    )
     args = parser.parse_args(argv)
     try:
         data = read_data(args.data)

@@ -39,7 +39,10 @@ def figures_parser(prog: str, description: str | None) -> ArgumentParser:
     """The command line of a figure script: --out, the folder to draw into."""
     parser = ArgumentParser(prog=prog, description=description)
     parser.add_argument(
-        "--out", type=path_argument, default=FIGURES_DIR, metavar="DIR",
+        "--out",
+        type=path_argument,
+        default=FIGURES_DIR,
+        metavar="DIR",
         help="existing folder for the SVG files (default: docs/figures)",
     )
     return parser

@@ -119,11 +119,15 @@ def main(argv: list[str] | None = None) -> int:
         "with a hint, and clear all outputs.",
     )
     parser.add_argument(
-        "--solution", type=path_argument, default=DEFAULT_SOLUTION,
+        "--solution",
+        type=path_argument,
+        default=DEFAULT_SOLUTION,
         help="notebook with ### BEGIN/END SOLUTION regions (default: %(default)s)",
     )
     parser.add_argument(
-        "--out", type=path_argument, default=DEFAULT_STUDENT,
+        "--out",
+        type=path_argument,
+        default=DEFAULT_STUDENT,
         help="student notebook to write (default: %(default)s)",
     )
     args = parser.parse_args(argv)

@@ -246,8 +246,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     size = whole_number(1, MAX_SIZE)
     for name, meaning in (("n", "grid side"), ("c", "input channels"), ("h", "hidden size")):
-        parser.add_argument(f"--{name}", type=size, required=True, metavar=name.upper(),
-                            help=f"{meaning} {name}, from 1 to {MAX_SIZE}")
+        parser.add_argument(
+            f"--{name}",
+            type=size,
+            required=True,
+            metavar=name.upper(),
+            help=f"{meaning} {name}, from 1 to {MAX_SIZE}",
+        )
     args = parser.parse_args(argv)
     n, c, h = args.n, args.c, args.h
     print(f"parameters: {parameter_count(c, h)}")

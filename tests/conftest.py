@@ -1,4 +1,4 @@
-"""Shared test set-up: paths, the scripts folder on the import path, and one built site."""
+"""Shared test set-up: paths, one built site, and the guard that keeps fast runs fast."""
 
 from __future__ import annotations
 
@@ -12,11 +12,33 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
 
-sys.path.insert(0, str(SCRIPTS))
+# The test being set up or run, so that build_site can tell whether it may build.
+_current: list[pytest.Item] = []
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse a run in which a test not marked slow asks for the built site."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "built_site" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("slow")
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"tests that use built_site must be marked slow: {unmarked}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _current[:] = [item]
 
 
 def build_site(dest: Path, project: Path = ROOT) -> subprocess.CompletedProcess:
-    """Run `mkdocs build --strict` on project's mkdocs.yml into dest; return the process."""
+    """Run `mkdocs build --strict` on project's mkdocs.yml into dest; return the process.
+
+    Only a test marked slow may build: `pytest -m "not slow"` must never build the site.
+    """
+    if _current and _current[0].get_closest_marker("slow") is None:
+        pytest.fail(f"{_current[0].nodeid} builds the site but is not marked slow", pytrace=False)
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(dest)],
@@ -38,3 +60,17 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     warnings = [line for line in log.splitlines() if line.startswith(("WARNING", "ERROR"))]
     assert not warnings, "mkdocs build printed warnings:\n" + "\n".join(warnings)
     return dest
+
+
+def run_script(
+    script: str, *args: str, cwd: Path = ROOT, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    """Run scripts/<script> with args as a user would; a hang fails after timeout seconds."""
+    return subprocess.run(
+        [sys.executable, str(SCRIPTS / script), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
