@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -74,3 +77,31 @@ def run_script(
         check=False,
         timeout=timeout,
     )
+
+
+@pytest.fixture
+def command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[[str, list[str]], tuple[int, str, str]]:
+    """Run scripts/<module>.py's main(argv) in tmp_path, in this process so that many
+    cases stay fast: (exit status, stdout, stderr). A call that hangs fails after 20 s."""
+    monkeypatch.chdir(tmp_path)
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError("the command hung")
+
+    def run(module: str, argv: list[str]) -> tuple[int, str, str]:
+        main = importlib.import_module(module).main
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.alarm(20)
+        try:
+            status = main(argv)
+        except SystemExit as stop:
+            status = stop.code
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    return run
