@@ -84,12 +84,15 @@ BAD = (
     + [
         pytest.param("attention_grid", ["--pattern", "full", "--n", "4", "--out", ""], "--out"),
         pytest.param("make_student_notebook", ["--out", ""], "--out"),
-        pytest.param("make_student_notebook", ["--solution", "", "--out", "{tmp}/s.ipynb"],
-                     "--solution"),
+        pytest.param(
+            "make_student_notebook", ["--solution", "", "--out", "{tmp}/s.ipynb"], "--solution"
+        ),
         pytest.param("bench", ["--quick", "--json", ""], "--json"),
         pytest.param("bench_figures", ["--data", "", "--out", "{tmp}"], "--data"),
-        *(pytest.param(name, ["--out", ""], "--out", id=f"{name} empty --out")
-          for name in FIGURE_COMMANDS),
+        *(
+            pytest.param(name, ["--out", ""], "--out", id=f"{name} empty --out")
+            for name in FIGURE_COMMANDS
+        ),
     ]
 )
 
@@ -256,9 +259,7 @@ def test_a_read_only_output_file_is_refused(
     target.chmod(0o444)
     # Root may write any file, so access() is told the truth a user would meet.
     real_access = os.access
-    monkeypatch.setattr(
-        os, "access", lambda p, mode: mode != os.W_OK and real_access(p, mode)
-    )
+    monkeypatch.setattr(os, "access", lambda p, mode: mode != os.W_OK and real_access(p, mode))
     expect_refusal(command(module, [a.replace("{target}", str(target)) for a in argv]), option)
     assert target.read_text() == "old\n"
 
@@ -278,8 +279,14 @@ def _disk_full(monkeypatch: pytest.MonkeyPatch, after: int = 0) -> None:
 
 
 def _tiny_result(settings: bench.Settings) -> dict:
-    machine = {"cpu": "test", "cores": 1, "numpy": "-", "blas": "-", "blas_core": None,
-               "matmul_gflops": 1.0}
+    machine = {
+        "cpu": "test",
+        "cores": 1,
+        "numpy": "-",
+        "blas": "-",
+        "blas_core": None,
+        "matmul_gflops": 1.0,
+    }
     return {"machine": machine, "settings": {}, "records": []}
 
 
