@@ -163,17 +163,19 @@ def read_input(path: Path, limit: int) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
         raise UnsafePath(f"{path}: {_reason(error)}") from None
-    with os.fdopen(fd, "rb") as fh:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise UnsafePath(f"{path} is {_kind(info.st_mode)}, not a regular file")
         if info.st_size > limit:
             raise UnsafePath(f"{path} is over the limit of {limit} bytes")
-        try:
+        with os.fdopen(fd, "rb", closefd=False) as fh:
             # One byte more than allowed shows a file that grew after fstat.
             data = fh.read(limit + 1)
-        except OSError as error:
-            raise UnsafePath(f"{path}: {_reason(error)}") from None
+    except OSError as error:
+        raise UnsafePath(f"{path}: {_reason(error)}") from None
+    finally:
+        os.close(fd)
     if len(data) > limit:
         raise UnsafePath(f"{path} is over the limit of {limit} bytes")
     return data
