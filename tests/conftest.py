@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import os
 import signal
 import subprocess
@@ -79,29 +81,39 @@ def run_script(
     )
 
 
-@pytest.fixture
-def command(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[[str, list[str]], tuple[int, str, str]]:
-    """Run scripts/<module>.py's main(argv) in tmp_path, in this process so that many
-    cases stay fast: (exit status, stdout, stderr). A call that hangs fails after 20 s."""
-    monkeypatch.chdir(tmp_path)
+def call_main(module: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run scripts/<module>.py's main(args) in cwd, in this process so that many cases
+    stay fast, and return what its command would have: status, stdout, stderr. A call
+    that hangs fails after 20 s; any exception but SystemExit propagates."""
 
     def expire(signum: int, frame: object) -> None:
-        raise TimeoutError("the command hung")
+        raise TimeoutError(f"{module} {args} hung")
+
+    main = importlib.import_module(module).main
+    out, err = io.StringIO(), io.StringIO()
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(20)
+    try:
+        with (
+            contextlib.chdir(cwd),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            status = main(list(args))
+    except SystemExit as stop:
+        status = stop.code
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    return subprocess.CompletedProcess([module, *args], status, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def command(tmp_path: Path) -> Callable[[str, list[str]], tuple[int, str, str]]:
+    """call_main in the test's folder: (exit status, stdout, stderr)."""
 
     def run(module: str, argv: list[str]) -> tuple[int, str, str]:
-        main = importlib.import_module(module).main
-        previous = signal.signal(signal.SIGALRM, expire)
-        signal.alarm(20)
-        try:
-            status = main(argv)
-        except SystemExit as stop:
-            status = stop.code
-        finally:
-            signal.alarm(0)
-            signal.signal(signal.SIGALRM, previous)
-        captured = capsys.readouterr()
-        return status, captured.out, captured.err
+        result = call_main(module, *argv, cwd=tmp_path)
+        return result.returncode, result.stdout, result.stderr
 
     return run

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import attention_grid
 import pytest
 from attention_figures import MAX_DRAW_N
+from conftest import call_main
 from safe_files import UnsafePath
-
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "attention_grid.py"
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    # In this process: a new one per case would spend most of its time importing
+    # matplotlib. test_command_rules runs the command as a real process.
+    return call_main("attention_grid", *args, cwd=cwd)
 
 
 @pytest.mark.parametrize(
