@@ -98,14 +98,15 @@ def read_solution(path: Path) -> nbformat.NotebookNode:
         raise ValueError(f"{path}: not JSON: {error}") from None
     except RecursionError:
         raise ValueError(f"{path}: not a notebook: nested too deeply") from None
-    if not isinstance(raw, dict) or raw.get("nbformat") != 4 or raw.get("nbformat_minor", 0) < 5:
+    minor = raw.get("nbformat_minor") if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or raw.get("nbformat") != 4 or type(minor) is not int or minor < 5:
         raise ValueError(f"{path}: needs nbformat 4.5 or later (cell ids)")
     # Checked before nbformat sees the cells: it would fill in random ids.
     cells = raw.get("cells")
     if not isinstance(cells, list) or not all(isinstance(c, dict) and "id" in c for c in cells):
         raise ValueError(f"{path}: every cell needs an id")
-    notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
     try:
+        notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
         nbformat.validate(notebook)
     except nbformat.ValidationError as error:
         raise ValueError(f"{path}: invalid notebook: {error.message}") from None

@@ -3,6 +3,7 @@ and stopping at the first exercise until it is done."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -143,6 +144,12 @@ def test_help() -> None:
     assert result.returncode == 0 and "--solution" in result.stdout and "--out" in result.stdout
 
 
+def write_json(path: Path, value: object, text: str | None = None) -> Path:
+    """value as JSON in path, or text as it is when given."""
+    path.write_text(json.dumps(value) if text is None else text)
+    return path
+
+
 def write_notebook(path: Path, *sources: str) -> Path:
     nb = nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_code_cell(s, id=f"c{i}") for i, s in enumerate(sources)]
@@ -161,6 +168,17 @@ def write_notebook(path: Path, *sources: str) -> Path:
             lambda d: write_notebook(d / "open.ipynb", "### BEGIN SOLUTION hint: a\nx = 1"),
             "cell 0 \\(c0\\), line 1: BEGIN SOLUTION is never ended",
         ),
+        (
+            lambda d: write_json(d / "minor.ipynb", {"nbformat": 4, "nbformat_minor": "5"}),
+            "needs nbformat 4.5",
+        ),
+        (
+            lambda d: write_json(
+                d / "bare.ipynb", {"nbformat": 4, "nbformat_minor": 5, "cells": [{"id": "a"}]}
+            ),
+            "invalid notebook",
+        ),
+        (lambda d: write_json(d / "deep.ipynb", None, "[" * 100_000), "nested too deeply"),
     ],
 )
 def test_errors_are_one_line_and_write_nothing(tmp_path, make_input, message) -> None:
