@@ -10,6 +10,7 @@ that are not regular files, or too large, are refused before they are read.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
 from collections.abc import Callable
@@ -379,4 +380,43 @@ def test_an_unsafe_input_is_refused_before_reading(
     expect_refusal(result, option)
     # The reason shows the file was judged before reading: no parse error of its bytes.
     assert reason in result[2]
+    assert snapshot(tmp_path) == before
+
+
+def _records(**change: object) -> bytes:
+    """Records of every case the plots draw, the RNN's changed as given."""
+    records = [
+        {"case": case, "n": 512, "count_ratio": 4.0, "speedup": 2.0}
+        for case in bench_figures.ATTENTION_CASES
+    ]
+    records.append({"case": "2D RNN wavefront", "n": 16, "count_ratio": 8.3, "speedup": 2.0})
+    records[-1].update(change)
+    return json.dumps({"records": records}).encode()
+
+
+BAD_DATA = {
+    "not JSON": b"{",
+    "not UTF-8": b'{"records": "\xff"}',
+    "nested": b"[" * 100_000,
+    "records not a list": b'{"records": 5}',
+    "NaN ratio": _records(count_ratio=float("nan")),
+    "n as text": _records(n="16"),
+    "zero speedup": _records(speedup=0),
+    "a case missing": _records(case="another case"),
+}
+
+
+def test_good_benchmark_data_is_drawn(tmp_path: Path, command) -> None:
+    (tmp_path / "data.json").write_bytes(_records())
+    status, _, err = command("bench_figures", ["--data", "data.json", "--out", str(tmp_path)])
+    assert status == 0, err
+
+
+@pytest.mark.parametrize("data", BAD_DATA.values(), ids=BAD_DATA.keys())
+def test_bad_benchmark_data_is_one_line(data: bytes, tmp_path: Path, command) -> None:
+    path = tmp_path / "data.json"
+    path.write_bytes(data)
+    before = snapshot(tmp_path)
+    result = command("bench_figures", ["--data", str(path), "--out", str(tmp_path)])
+    expect_refusal(result, "--data")
     assert snapshot(tmp_path) == before
