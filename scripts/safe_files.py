@@ -32,17 +32,15 @@ def _kind(mode: int) -> str:
         return "a device"
     if stat.S_ISSOCK(mode):
         return "a socket"
-    return "not a regular file"
+    return "of an unknown kind"
 
 
 def _reason(error: OSError) -> str:
     return error.strerror or str(error)
 
 
-def check_folder(folder: Path) -> Path:
+def check_folder(folder: Path) -> None:
     """An existing folder we may create files in, probed by creating one; UnsafePath if not."""
-    if str(folder) == "":
-        raise UnsafePath("must not be empty")
     try:
         mode = os.stat(folder).st_mode
     except FileNotFoundError:
@@ -60,16 +58,12 @@ def check_folder(folder: Path) -> Path:
         raise UnsafePath(f"cannot write in {folder}: {_reason(error)}") from None
     os.close(fd)
     os.unlink(probe)
-    return folder
 
 
-def check_target(path: Path) -> Path:
+def check_target(path: Path) -> None:
     """A file we may replace: absent or a regular writable file, in a folder we may
     write in. UnsafePath with a one-line reason otherwise."""
-    if str(path) == "":
-        raise UnsafePath("must not be empty")
     check_targets(path.parent, [path.name])
-    return path
 
 
 def check_targets(folder: Path, names: Iterable[str]) -> None:
@@ -101,9 +95,10 @@ def _umask() -> int:
     return mask
 
 
-def _write_temp(folder: Path, name: str, data: bytes, mode: int) -> Path:
+def _write_temp(folder: Path, data: bytes, mode: int) -> Path:
     """data in a new temporary file in folder, on disk, with the given permissions."""
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    # A short name of its own: the target's name may already be as long as names go.
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -118,18 +113,16 @@ def _write_temp(folder: Path, name: str, data: bytes, mode: int) -> Path:
 
 
 def write_files(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
-    """Write every file, by name, into folder: all of them or, if anything fails (UnsafePath),
-    none.
+    """Write every file, by name, into folder: all of them, or none and UnsafePath.
 
     Each target is checked again just before the renames, so nothing that
     turned into a symlink or a pipe in the meantime is replaced.
     """
-    folder = Path(folder)
     mode = 0o666 & ~_umask()
     staged: dict[Path, Path] = {}
     try:
         for name, data in files.items():
-            staged[folder / name] = _write_temp(folder, name, data, mode)
+            staged[folder / name] = _write_temp(folder, data, mode)
         for target in staged:
             _check_entry(target)
         for target, tmp in staged.items():
@@ -144,7 +137,6 @@ def write_files(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
 
 def write_file(path: Path, data: bytes) -> Path:
     """Write data to path whole or not at all; the old file stays if anything fails."""
-    path = Path(path)
     (written,) = write_files(path.parent, {path.name: data})
     return written
 
@@ -155,8 +147,6 @@ def read_input(path: Path, limit: int) -> bytes:
     A device or a named pipe is refused before a byte is read: /dev/zero never
     ends, and a pipe without a writer would block.
     """
-    if str(path) == "":
-        raise UnsafePath("must not be empty")
     try:
         # O_NONBLOCK: opening a named pipe must not wait for a writer; it is
         # refused just below, once fstat has said what the file is.
