@@ -16,6 +16,7 @@ same bytes on every run.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -113,6 +114,14 @@ def read_solution(path: Path) -> nbformat.NotebookNode:
     return notebook
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether both name one existing file; a path that cannot be followed names none."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(
         prog="make_student_notebook.py",
@@ -136,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         check_target(args.out)
     except UnsafePath as error:
         fail(parser, "--out", str(error))
-    if args.out.resolve() == args.solution.resolve():
+    if _same_file(args.out, args.solution):
         fail(parser, "--out", "must differ from --solution")
     try:
         solution = read_solution(args.solution)

@@ -196,6 +196,21 @@ def test_cell_without_id_is_rejected(tmp_path: Path) -> None:
     assert result.returncode == 2 and "every cell needs an id" in result.stderr
 
 
+def test_solution_in_a_symlink_loop_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "loop.ipynb").symlink_to(tmp_path / "loop.ipynb")
+    result = run_maker("--solution", str(tmp_path / "loop.ipynb"), "--out", str(tmp_path / "s"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "--solution" in result.stderr and "symbolic links" in result.stderr
+
+
+def test_out_must_differ_from_solution(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path / "lab.ipynb", "### BEGIN SOLUTION hint: a\n### END SOLUTION")
+    before = path.read_bytes()
+    result = run_maker("--solution", str(path), "--out", str(tmp_path / "." / "lab.ipynb"))
+    assert result.returncode == 2 and "--out: must differ from --solution" in result.stderr
+    assert path.read_bytes() == before
+
+
 def test_out_folder_must_exist(tmp_path: Path) -> None:
     result = run_maker("--out", str(tmp_path / "nowhere" / "s.ipynb"))
     assert result.returncode == 2 and "--out: folder" in result.stderr
