@@ -8,11 +8,11 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 from attention import DRAW_MAX, PATTERNS, row_counts, strided_mask, windowed_mask
-from cli import figures_command
+from figure_files import FigureTable, figures_command
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -28,7 +28,6 @@ from plot_style import (
     SECONDARY_HATCH,
     SERIES,
     new_figure,
-    save_svg,
 )
 
 # The worked example of the page: n tokens, look-back t, window w, Sparse Transformer stride l.
@@ -325,17 +324,16 @@ GROWTH_FILE = "attention-counts.svg"
 OVERVIEW_FILE = "attention-patterns.svg"
 
 
-def render_all(out_dir: Path) -> list[Path]:
-    """Write every attention figure into out_dir and return the paths."""
-    out_dir = Path(out_dir)
-    written = [save_svg(grid_figure(grid), out_dir / name) for name, grid in GRIDS.items()]
-    written.append(save_svg(overview_figure(), out_dir / OVERVIEW_FILE))
-    written.append(save_svg(growth_figure(), out_dir / GROWTH_FILE))
-    return written
+# Every figure of the page, by file name.
+FIGURES: FigureTable = {
+    **{name: partial(grid_figure, grid) for name, grid in GRIDS.items()},
+    OVERVIEW_FILE: overview_figure,
+    GROWTH_FILE: growth_figure,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
-    return figures_command(render_all, "attention_figures.py", __doc__, argv)
+    return figures_command(FIGURES, "attention_figures.py", __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -6,16 +6,16 @@ Example: python scripts/attention_grid.py --pattern strided --n 12 --t 3 --out g
 from __future__ import annotations
 
 import io
-import os
 import sys
 from pathlib import Path
 
 from attention import PATTERNS, N, Param
 from attention_figures import MAX_DRAW_N, Grid, grid_figure
-from cli import ArgumentParser, fail, non_negative_int, positive_int
+from cli import ArgumentParser, fail, path_argument, whole_number
+from figure_files import svg_bytes
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
-from plot_style import save_svg
+from safe_files import UnsafePath, check_target, write_file
 
 PATTERN_CHOICES = tuple(PATTERNS)
 # Every parameter of the registry, and the patterns that take it.
@@ -24,10 +24,11 @@ OWNERS = {
     name: tuple(pattern.name for pattern in PATTERNS.values() if name in pattern.param_names)
     for name in PARAMS
 }
-# The smallest value a parameter takes decides how its text is read.
-READERS = {0: non_negative_int, 1: positive_int}
 FORMATS = (".svg", ".png")
 PNG_DPI = 200
+# Largest n, t and w: counting takes no time at any size, and this keeps each
+# count a number a reader can take in.
+MAX_N = 1_000_000
 
 EPILOG = f"""\
 The last line of output is the number of query-key scores computed, so
@@ -44,18 +45,17 @@ def build_parser() -> ArgumentParser:
         description="Count the query-key dot products of an attention pattern and "
         "optionally draw its n x n grid (queries as rows, keys as columns).",
         epilog=EPILOG,
-        allow_abbrev=False,
     )
     parser.add_argument("--pattern", required=True, choices=PATTERN_CHOICES,
                         help="which attention pattern")
-    parser.add_argument("--n", required=True, type=READERS[N.low], metavar="N",
-                        help=f"{N.help}, at least {N.low}")
+    parser.add_argument("--n", required=True, type=whole_number(N.low, MAX_N), metavar="N",
+                        help=f"{N.help}, from {N.low} to {MAX_N}")
     for name, p in PARAMS.items():
         limit = f" and at most --{p.at_most}" if p.at_most else ""
-        parser.add_argument(f"--{name}", type=READERS[p.low], metavar=name.upper(),
+        parser.add_argument(f"--{name}", type=whole_number(p.low, MAX_N), metavar=name.upper(),
                             help=f"{' and '.join(OWNERS[name])} only: {p.help}; "
-                            f"at least {p.low}{limit}")
-    parser.add_argument("--out", type=Path, metavar="FILE",
+                            f"from {p.low} to {MAX_N}{limit}")
+    parser.add_argument("--out", type=path_argument, metavar="FILE",
                         help=f"draw the grid into FILE, .svg or .png (N <= {MAX_DRAW_N})")
     return parser
 
@@ -86,30 +86,20 @@ def _check_out(parser: ArgumentParser, out: Path, n: int) -> None:
              "(leave out --out to only count)")
     if out.suffix.lower() not in FORMATS:
         fail(parser, "--out", f"must end in .svg or .png, got {out.name!r}")
-    if out.is_dir():
-        fail(parser, "--out", f"{out} is a folder, not a file")
-    folder = out.parent
-    if not folder.is_dir():
-        problem = "is not a folder" if folder.exists() else "does not exist"
-        fail(parser, "--out", f"{folder} {problem}")
-    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        fail(parser, "--out", f"cannot write {out}: permission denied")
+    try:
+        check_target(out)
+    except UnsafePath as error:
+        fail(parser, "--out", str(error))
 
 
-def write(fig: Figure, out: Path) -> None:
-    """Save fig as SVG or PNG, whole or not at all."""
-    if out.suffix.lower() == ".svg":
-        save_svg(fig, out)
-        return
+def figure_bytes(fig: Figure, suffix: str) -> bytes:
+    """fig as an SVG or PNG file's bytes, and close it."""
+    if suffix.lower() == ".svg":
+        return svg_bytes(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
     plt.close(fig)
-    try:
-        out.write_bytes(buffer.getvalue())
-    except OSError:
-        # A half-written PNG is worse than none.
-        out.unlink(missing_ok=True)
-        raise
+    return buffer.getvalue()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,9 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     grid, out = checked_grid(parser, argv)
     if out is not None:
         try:
-            write(grid_figure(grid), out)
-        except OSError as error:
-            fail(parser, "--out", f"cannot write {out}: {error.strerror}")
+            write_file(out, figure_bytes(grid_figure(grid), out.suffix))
+        except UnsafePath as error:
+            fail(parser, "--out", str(error))
         print(f"wrote {out}")
     share = grid.count / (grid.n * grid.n)
     print(f"{grid.alt} ({share:.1%})")

@@ -27,8 +27,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402  (must follow the thread setting)
 from attention import full_count, strided_count, strided_mask, windowed_count, windowed_mask
 from attention_kernels import dense_attention, sliding_window_attention, windowed_attention
-from cli import ArgumentParser, fail
+from cli import ArgumentParser, fail, path_argument
 from rnn2d import init_weights, operation_count, rnn2d_loop, rnn2d_wavefront, wavefront_steps
+from safe_files import UnsafePath, check_target, write_file
 
 DTYPE = np.float32
 D, W, T = 64, 64, 127
@@ -273,11 +274,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="fewer sizes and repeats: under a minute"
     )
-    parser.add_argument("--json", type=Path, metavar="FILE", help="write the records here")
+    parser.add_argument("--json", type=path_argument, metavar="FILE", help="write the records here")
     args = parser.parse_args(argv)
     out = args.json
-    if out is not None and (out.is_dir() or not os.access(out.parent, os.W_OK)):
-        fail(parser, "--json", f"cannot write a file at {out}")
+    if out is not None:
+        # Checked before the minutes of timing, which a bad path would waste.
+        try:
+            check_target(out)
+        except UnsafePath as error:
+            fail(parser, "--json", str(error))
     result = run(QUICK if args.quick else FULL)
     m = result["machine"]
     print(
@@ -288,7 +293,10 @@ def main(argv: list[str] | None = None) -> int:
     for record in result["records"]:
         print(row(record))
     if out is not None:
-        out.write_text(json.dumps(result, indent=2) + "\n")
+        try:
+            write_file(out, (json.dumps(result, indent=2) + "\n").encode())
+        except UnsafePath as error:
+            fail(parser, "--json", f"{error} (the table above holds the results)")
     return 0
 
 

@@ -5,18 +5,25 @@ docs/data/benchmark.json. python scripts/bench_figures.py [--data FILE] [--out D
 from __future__ import annotations
 
 import json
+import math
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
-from cli import ArgumentParser
+from cli import fail, path_argument
+from figure_files import draw_figures, figures_parser
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter
-from plot_style import GRID, INK, SERIES, new_figure, save_svg
+from plot_style import GRID, INK, SERIES, new_figure
+from safe_files import UnsafePath, read_input
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT / "docs" / "data" / "benchmark.json"
-DEFAULT_OUT = ROOT / "docs" / "figures"
+# Far above any benchmark run's size, far below what would strain memory.
+MAX_DATA_BYTES = 4_000_000
 
 ATTENTION_CASES = ("windowed attention", "sliding-window attention")
 RNN_CASES = ("2D RNN wavefront",)
@@ -71,32 +78,76 @@ def _speedup_plot(ax: Axes, data: dict, cases: tuple[str, ...], baseline: str) -
     ax.legend(loc="upper left", fontsize=8)
 
 
-def render_all(out_dir: Path, data_path: Path = DEFAULT_DATA) -> list[Path]:
-    """Draw the benchmark figures into out_dir and return the paths written."""
-    data = json.loads(data_path.read_text())
+def read_data(path: Path = DEFAULT_DATA) -> dict:
+    """The benchmark records of one JSON file; UnsafePath or ValueError with one line if not."""
+    try:
+        data = json.loads(read_input(path, MAX_DATA_BYTES))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    records = data.get("records") if isinstance(data, dict) else None
+    if not isinstance(records, list) or not all(map(_is_record, records)):
+        raise ValueError("needs a list of records as scripts/bench.py writes them")
+    missing = set(ATTENTION_CASES + RNN_CASES) - {record["case"] for record in records}
+    if missing:
+        raise ValueError(f"no records of {', '.join(sorted(missing))}")
+    return data
+
+
+def _is_record(record: object) -> bool:
+    """A record the plots can use: a case name, a size and two finite positive ratios."""
+    return (
+        isinstance(record, dict)
+        and isinstance(record.get("case"), str)
+        and type(record.get("n")) is int
+        and all(
+            type(record.get(key)) in (int, float) and 0 < record[key] < math.inf
+            for key in ("count_ratio", "speedup")
+        )
+    )
+
+
+def attention_figure(data: dict | None = None) -> Figure:
+    """Attention kernels against one dense masked score matrix (the committed run by default)."""
     fig, ax = new_figure(6.0, 5.2)
-    _speedup_plot(ax, data, ATTENTION_CASES, "dense masked attention")
+    _speedup_plot(
+        ax, read_data() if data is None else data, ATTENTION_CASES, "dense masked attention"
+    )
     ax.set_title("Attention kernels against one dense masked score matrix")
-    written = [save_svg(fig, out_dir / "bench-attention.svg")]
+    return fig
+
+
+def rnn_figure(data: dict | None = None) -> Figure:
+    """The 2D RNN's wavefront against its double loop (the committed run by default)."""
     fig, ax = new_figure(4.8, 4.2)
-    _speedup_plot(ax, data, RNN_CASES, "the double loop")
+    _speedup_plot(ax, read_data() if data is None else data, RNN_CASES, "the double loop")
     ax.set_title("2D RNN: wavefront against the double loop")
-    written.append(save_svg(fig, out_dir / "bench-rnn2d.svg"))
-    return written
+    return fig
+
+
+FIGURES: dict[str, Callable[..., Figure]] = {
+    "bench-attention.svg": attention_figure,
+    "bench-rnn2d.svg": rnn_figure,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = ArgumentParser(prog="bench_figures.py", description=__doc__)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="benchmark JSON")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the SVG files")
+    parser = figures_parser("bench_figures.py", __doc__)
+    parser.add_argument(
+        "--data",
+        type=path_argument,
+        default=DEFAULT_DATA,
+        metavar="FILE",
+        help="benchmark JSON (default: docs/data/benchmark.json)",
+    )
     args = parser.parse_args(argv)
-    if not args.data.is_file():
-        parser.exit(2, f"{parser.prog}: error: --data: {args.data} is not a file\n")
-    if args.out.exists() and not args.out.is_dir():
-        parser.exit(2, f"{parser.prog}: error: --out: {args.out} is not a folder\n")
-    for path in render_all(args.out, args.data):
-        print(path)
-    return 0
+    try:
+        data = read_data(args.data)
+    except UnsafePath as error:
+        fail(parser, "--data", str(error))
+    except ValueError as error:
+        fail(parser, "--data", f"{args.data}: not benchmark JSON: {error}")
+    figures = {name: partial(draw, data) for name, draw in FIGURES.items()}
+    return draw_figures(parser, args.out, figures)
 
 
 if __name__ == "__main__":

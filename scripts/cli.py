@@ -1,58 +1,62 @@
-"""Command-line plumbing shared by the chapter's scripts: errors a user can read."""
+"""Command-line plumbing shared by the chapter's scripts: strict arguments and errors a
+user can read."""
 
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-FIGURES_DIR = Path(__file__).resolve().parent.parent / "docs" / "figures"
-
 
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit status 2."""
+    """argparse, but a usage error is one line on stderr and exit status 2, and an
+    option is only ever taken at its full name (`--he` is not `--help`)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(allow_abbrev=False, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
 
 def fail(parser: argparse.ArgumentParser, argument: str, message: str) -> NoReturn:
     """Reject one argument: '<prog>: error: --n: must be ...' and exit status 2."""
-    parser.exit(2, f"{parser.prog}: error: {argument}: {message}\n")
+    parser.exit(2, f"{parser.prog}: error: {argument}: {one_line(message)}\n")
 
 
-def positive_int(text: str) -> int:
-    """An argparse type for whole numbers >= 1."""
-    return _int_at_least(text, 1)
+def one_line(message: str) -> str:
+    """message with control characters escaped: a file name may hold a newline."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
-def non_negative_int(text: str) -> int:
-    """An argparse type for whole numbers >= 0."""
-    return _int_at_least(text, 0)
+def shown(text: str, limit: int = 20) -> str:
+    """text quoted for an error message, cut short so that the message stays one line."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
 
 
-def _int_at_least(text: str, low: int) -> int:
-    try:
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type for whole numbers from low to high, in ASCII digits only:
+    int() would also take '１２', '1_2' and ' 12 ', and thousands of digits."""
+    digits = re.compile(f"[0-9]{{1,{len(str(high))}}}")
+
+    def parse(text: str) -> int:
+        allowed = f"must be a whole number from {low} to {high}"
+        if not digits.fullmatch(text):
+            raise argparse.ArgumentTypeError(f"{allowed}, written in digits 0-9, got {shown(text)}")
         value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < low:
-        raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
-    return value
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{allowed}, got {value}")
+        return value
+
+    return parse
 
 
-def figures_command(
-    render_all: Callable[[Path], list[Path]], prog: str, description: str | None,
-    argv: list[str] | None = None,
-) -> int:
-    """The command of a figure script: draw into --out (docs/figures) and list the files."""
-    parser = ArgumentParser(prog=prog, description=description)
-    parser.add_argument("--out", type=Path, default=FIGURES_DIR, help="folder for the SVG files")
-    args = parser.parse_args(argv)
-    if args.out.exists() and not args.out.is_dir():
-        fail(parser, "--out", f"{args.out} is not a folder")
-    for path in render_all(args.out):
-        print(path)
-    return 0
-
+def path_argument(text: str) -> Path:
+    """An argparse type for a file or folder name: an empty one would mean the current folder."""
+    if not text:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return Path(text)

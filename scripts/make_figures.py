@@ -1,4 +1,8 @@
-"""Regenerate every figure of the chapter: python scripts/make_figures.py [--out DIR]."""
+"""Regenerate every figure of the chapter: python scripts/make_figures.py [--out DIR].
+
+The figures are those of every scripts/*_figures.py module, each of which lists
+its own in a FIGURES table: file name -> function drawing the figure.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,29 @@ import importlib
 import sys
 from pathlib import Path
 
-from cli import figures_command
+from figure_files import FigureTable, figures_command
 
-# Each module exposes render_all(out_dir) -> list[Path] of the files it wrote.
-FIGURE_MODULES: tuple[str, ...] = ("attention_figures", "rnn2d_figures", "bench_figures")
+SCRIPTS = Path(__file__).resolve().parent
 
 
-def render_all(out_dir: Path) -> list[Path]:
-    """Draw every figure into out_dir and return the paths written."""
-    written: list[Path] = []
-    for name in FIGURE_MODULES:
-        written.extend(importlib.import_module(name).render_all(out_dir))
-    return written
+def figure_tables() -> dict[str, FigureTable]:
+    """The FIGURES table of every figure module, by module name."""
+    modules = sorted(p.stem for p in SCRIPTS.glob("*_figures.py") if p.stem != "make_figures")
+    return {name: importlib.import_module(name).FIGURES for name in modules}
+
+
+def all_figures() -> FigureTable:
+    """Every figure of the chapter, by file name; two modules may not draw one file."""
+    figures: dict = {}
+    for module, table in figure_tables().items():
+        if clash := figures.keys() & table.keys():
+            raise ValueError(f"{module} draws {sorted(clash)}, which another module draws")
+        figures.update(table)
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
-    return figures_command(render_all, "make_figures.py", __doc__, argv)
+    return figures_command(all_figures(), "make_figures.py", __doc__, argv)
 
 
 if __name__ == "__main__":

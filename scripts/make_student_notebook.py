@@ -19,15 +19,17 @@ import json
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
-from cli import ArgumentParser, fail
+from cli import ArgumentParser, fail, path_argument
+from safe_files import UnsafePath, check_target, read_input, write_file
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOLUTION = ROOT / "docs" / "lab" / "attention-lab.ipynb"
 DEFAULT_STUDENT = ROOT / "docs" / "lab" / "attention-lab-student.ipynb"
+# The lab, without outputs, is tens of kB; a notebook past this is not one to strip.
+MAX_NOTEBOOK_BYTES = 4_000_000
 
 BEGIN = re.compile(
     r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?:[ \t]+hint:[ \t]*(?P<hint>.*?))?[ \t]*$"
@@ -89,37 +91,35 @@ def student_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def read_solution(path: Path) -> nbformat.NotebookNode:
     """Read and validate a notebook; ValueError with a one-line reason otherwise."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_input(path, MAX_NOTEBOOK_BYTES).decode("utf-8")
         raw = json.loads(text)
-    except OSError as error:
-        raise ValueError(error.strerror or str(error)) from None
+    except UnsafePath as error:
+        raise ValueError(str(error)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"not JSON: {error}") from None
-    if not isinstance(raw, dict) or raw.get("nbformat") != 4 or raw.get("nbformat_minor", 0) < 5:
-        raise ValueError("needs nbformat 4.5 or later (cell ids)")
+        raise ValueError(f"{path}: not JSON: {error}") from None
+    except RecursionError:
+        raise ValueError(f"{path}: not a notebook: nested too deeply") from None
+    minor = raw.get("nbformat_minor") if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or raw.get("nbformat") != 4 or type(minor) is not int or minor < 5:
+        raise ValueError(f"{path}: needs nbformat 4.5 or later (cell ids)")
     # Checked before nbformat sees the cells: it would fill in random ids.
     cells = raw.get("cells")
     if not isinstance(cells, list) or not all(isinstance(c, dict) and "id" in c for c in cells):
-        raise ValueError("every cell needs an id")
-    notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+        raise ValueError(f"{path}: every cell needs an id")
     try:
+        notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
         nbformat.validate(notebook)
     except nbformat.ValidationError as error:
-        raise ValueError(f"invalid notebook: {error.message}") from None
+        raise ValueError(f"{path}: invalid notebook: {error.message}") from None
     return notebook
 
 
-def write_atomically(notebook: nbformat.NotebookNode, path: Path) -> None:
-    """Write the notebook to a temporary file beside path, then rename it into place."""
-    text = nbformat.writes(notebook) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether both name one existing file; a path that cannot be followed names none."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,27 +129,36 @@ def main(argv: list[str] | None = None) -> int:
         "with a hint, and clear all outputs.",
     )
     parser.add_argument(
-        "--solution", type=Path, default=DEFAULT_SOLUTION,
+        "--solution",
+        type=path_argument,
+        default=DEFAULT_SOLUTION,
         help="notebook with ### BEGIN/END SOLUTION regions (default: %(default)s)",
     )
     parser.add_argument(
-        "--out", type=Path, default=DEFAULT_STUDENT,
+        "--out",
+        type=path_argument,
+        default=DEFAULT_STUDENT,
         help="student notebook to write (default: %(default)s)",
     )
     args = parser.parse_args(argv)
-    if not args.out.parent.is_dir():
-        fail(parser, "--out", f"folder {args.out.parent} does not exist")
-    if args.out.resolve() == args.solution.resolve():
+    try:
+        check_target(args.out)
+    except UnsafePath as error:
+        fail(parser, "--out", str(error))
+    if _same_file(args.out, args.solution):
         fail(parser, "--out", "must differ from --solution")
     try:
         solution = read_solution(args.solution)
     except ValueError as error:
-        fail(parser, "--solution", f"{args.solution}: {error}")
+        fail(parser, "--solution", str(error))
     try:
         student = student_notebook(solution)
     except MarkerError as error:
         fail(parser, "--solution", f"{args.solution}: {error}")
-    write_atomically(student, args.out)
+    try:
+        write_file(args.out, (nbformat.writes(student) + "\n").encode("utf-8"))
+    except UnsafePath as error:
+        fail(parser, "--out", str(error))
     print(args.out)
     return 0
 

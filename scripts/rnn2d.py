@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from math import comb
 
 import numpy as np
-from cli import ArgumentParser, positive_int
+from cli import ArgumentParser, whole_number
 
 Activation = Callable[[np.ndarray], np.ndarray]
 
@@ -236,14 +236,25 @@ def influence_map(n: int, i: int, j: int, w_in: float, w_left: float, w_top: flo
     return out
 
 
+# Largest n, c and h the command takes: far past any layer of the chapter, and small
+# enough that every count prints at once.
+MAX_SIZE = 100_000
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(
         prog="rnn2d.py",
         description="Parameters and scalar operations of one 2D RNN layer on an n x n grid.",
     )
-    parser.add_argument("--n", type=positive_int, required=True, help="grid side n (>= 1)")
-    parser.add_argument("--c", type=positive_int, required=True, help="input channels c (>= 1)")
-    parser.add_argument("--h", type=positive_int, required=True, help="hidden size h (>= 1)")
+    size = whole_number(1, MAX_SIZE)
+    for name, meaning in (("n", "grid side"), ("c", "input channels"), ("h", "hidden size")):
+        parser.add_argument(
+            f"--{name}",
+            type=size,
+            required=True,
+            metavar=name.upper(),
+            help=f"{meaning} {name}, from 1 to {MAX_SIZE}",
+        )
     args = parser.parse_args(argv)
     n, c, h = args.n, args.c, args.h
     print(f"parameters: {parameter_count(c, h)}")

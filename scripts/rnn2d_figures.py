@@ -7,12 +7,10 @@ from 1 as the page does; the data come from rnn2d, whose formulas the tests chec
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import rnn2d
-from cli import figures_command
+from figure_files import FigureTable, figures_command
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, Patch, Rectangle
@@ -26,7 +24,6 @@ from plot_style import (
     SECONDARY_HATCH,
     SERIES,
     new_figure,
-    save_svg,
 )
 
 TITLE_PAD = 34  # room for the column ticks and label above each grid
@@ -322,7 +319,7 @@ def influence() -> Figure:
     return fig
 
 
-FIGURES: dict[str, Callable[[], Figure]] = {
+FIGURES: FigureTable = {
     "rnn2d-architecture.svg": architecture,
     "rnn2d-wavefront.svg": wavefront,
     "rnn2d-receptive-field.svg": receptive_field,
@@ -330,13 +327,8 @@ FIGURES: dict[str, Callable[[], Figure]] = {
 }
 
 
-def render_all(out_dir: Path) -> list[Path]:
-    """Draw every figure of the 2D RNN page into out_dir."""
-    return [save_svg(draw(), out_dir / name) for name, draw in FIGURES.items()]
-
-
 def main(argv: list[str] | None = None) -> int:
-    return figures_command(render_all, "rnn2d_figures.py", __doc__, argv)
+    return figures_command(FIGURES, "rnn2d_figures.py", __doc__, argv)
 
 
 if __name__ == "__main__":

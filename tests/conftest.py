@@ -1,10 +1,15 @@
-"""Shared test set-up: paths, the scripts folder on the import path, and one built site."""
+"""Shared test set-up: paths, one built site, and the guard that keeps fast runs fast."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,11 +17,33 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
 
-sys.path.insert(0, str(SCRIPTS))
+# The test being set up or run, so that build_site can tell whether it may build.
+_current: list[pytest.Item] = []
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse a run in which a test not marked slow asks for the built site."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "built_site" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("slow")
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"tests that use built_site must be marked slow: {unmarked}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _current[:] = [item]
 
 
 def build_site(dest: Path, project: Path = ROOT) -> subprocess.CompletedProcess:
-    """Run `mkdocs build --strict` on project's mkdocs.yml into dest; return the process."""
+    """Run `mkdocs build --strict` on project's mkdocs.yml into dest; return the process.
+
+    Only a test marked slow may build: `pytest -m "not slow"` must never build the site.
+    """
+    if _current and _current[0].get_closest_marker("slow") is None:
+        pytest.fail(f"{_current[0].nodeid} builds the site but is not marked slow", pytrace=False)
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(dest)],
@@ -38,3 +65,55 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     warnings = [line for line in log.splitlines() if line.startswith(("WARNING", "ERROR"))]
     assert not warnings, "mkdocs build printed warnings:\n" + "\n".join(warnings)
     return dest
+
+
+def run_script(
+    script: str, *args: str, cwd: Path = ROOT, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    """Run scripts/<script> with args as a user would; a hang fails after timeout seconds."""
+    return subprocess.run(
+        [sys.executable, str(SCRIPTS / script), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+
+
+def call_main(module: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run scripts/<module>.py's main(args) in cwd, in this process so that many cases
+    stay fast, and return what its command would have: status, stdout, stderr. A call
+    that hangs fails after 20 s; any exception but SystemExit propagates."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"{module} {args} hung")
+
+    main = importlib.import_module(module).main
+    out, err = io.StringIO(), io.StringIO()
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(20)
+    try:
+        with (
+            contextlib.chdir(cwd),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            status = main(list(args))
+    except SystemExit as stop:
+        status = stop.code
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    return subprocess.CompletedProcess([module, *args], status, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def command(tmp_path: Path) -> Callable[[str, list[str]], tuple[int, str, str]]:
+    """call_main in the test's folder: (exit status, stdout, stderr)."""
+
+    def run(module: str, argv: list[str]) -> tuple[int, str, str]:
+        result = call_main(module, *argv, cwd=tmp_path)
+        return result.returncode, result.stdout, result.stderr
+
+    return run

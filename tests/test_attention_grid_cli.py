@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import attention_grid
 import pytest
-from attention import PATTERNS
 from attention_figures import MAX_DRAW_N
-
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "attention_grid.py"
+from conftest import call_main
+from safe_files import UnsafePath
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    # In this process: a new one per case would spend most of its time importing
+    # matplotlib. test_command_rules runs the command as a real process.
+    return call_main("attention_grid", *args, cwd=cwd)
 
 
 @pytest.mark.parametrize(
@@ -48,14 +42,16 @@ def test_prints_the_count_last(args: list[str], count: int, tmp_path: Path) -> N
     assert list(tmp_path.iterdir()) == [], "no file without --out"
 
 
-def test_count_is_the_closed_form_for_many_sizes() -> None:
+def test_printed_count_is_the_brute_force_count_for_many_sizes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     # In-process, so many sizes stay fast; the subprocess tests above cover the command.
-    parser = attention_grid.build_parser()
     for n in (1, 2, 7, 64):
         for t in (0, 1, 5, 63, 70):
-            argv = ["--pattern", "strided", "--n", str(n), "--t", str(t)]
-            grid, _ = attention_grid.checked_grid(parser, argv)
-            assert grid.count == PATTERNS["strided"].count(n, t) == grid.mask.sum()
+            assert attention_grid.main(["--pattern", "strided", "--n", str(n), "--t", str(t)]) == 0
+            printed = int(capsys.readouterr().out.splitlines()[-1])
+            # Query i sees itself and the t keys before it, as far as they exist.
+            assert printed == sum(min(i, t) + 1 for i in range(n)), (n, t)
 
 
 @pytest.mark.parametrize(("suffix", "magic"), [(".svg", b"<?xml"), (".png", b"\x89PNG")])
@@ -136,10 +132,10 @@ def test_a_failed_write_is_reported_on_out(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Permissions cannot be tested as root, so make the write itself fail.
-    def refuse(fig, path):
-        raise PermissionError(13, "Permission denied")
+    def refuse(path, data):
+        raise UnsafePath(f"cannot write in {path.parent}: Permission denied")
 
-    monkeypatch.setattr(attention_grid, "save_svg", refuse)
+    monkeypatch.setattr(attention_grid, "write_file", refuse)
     out = tmp_path / "grid.svg"
     with pytest.raises(SystemExit) as stop:
         attention_grid.main(["--pattern", "full", "--n", "4", "--out", str(out)])
@@ -147,6 +143,6 @@ def test_a_failed_write_is_reported_on_out(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.splitlines() == [
-        f"attention_grid.py: error: --out: cannot write {out}: Permission denied"
+        f"attention_grid.py: error: --out: cannot write in {tmp_path}: Permission denied"
     ]
     assert not out.exists()

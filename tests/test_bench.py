@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import bench
 import pytest
 from attention import full_count, strided_count, windowed_count
+from conftest import run_script
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench.py"
 KEYS = {"case", "n", "baseline_s", "kernel_s", "speedup", "count_ratio", "efficiency"}
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, check=False
-    )
+    return run_script("bench.py", *args, timeout=600)
 
 
 @pytest.fixture(scope="module")

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import rnn2d
-
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "rnn2d.py"
+from conftest import run_script
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_script("rnn2d.py", *args)
 
 
 @pytest.mark.parametrize(("n", "c", "h"), [(1, 1, 1), (32, 3, 16), (128, 3, 32)])

@@ -58,20 +58,22 @@ def test_conv_panel_shades_each_layer_ring(receptive_axes) -> None:
     _, conv_ax = receptive_axes
     n, out_i, out_j = rnn2d_figures.RECEPTIVE
     colours = cell_colours(conv_ax)
+    # Every cell of the panel is drawn, so a panel that draws nothing fails here.
+    assert len(colours) == n * n
     one, two, three = (rnn2d.conv_receptive_field(n, out_i, out_j, L) for L in (1, 2, 3))
     for (i, j), colour in colours.items():
         a, b = i - 1, j - 1
         if (a, b) == (out_i, out_j):
-            assert colour == to_hex(HIGHLIGHT)
-            continue
-        if one[a, b]:
-            assert colour == to_hex(COMPUTED)
+            expected = HIGHLIGHT
+        elif one[a, b]:
+            expected = COMPUTED
         elif two[a, b]:
-            assert colour == to_hex(SECONDARY)
+            expected = SECONDARY
         elif three[a, b]:
-            assert colour not in {to_hex(EMPTY), to_hex(COMPUTED), to_hex(SECONDARY)}
+            expected = rnn2d_figures.LIGHT
         else:
-            assert colour == to_hex(EMPTY)
+            expected = EMPTY
+        assert colour == to_hex(expected), (i, j)
 
 
 def test_wavefront_labels_each_cell_with_its_step() -> None:
@@ -95,9 +97,10 @@ def test_influence_map_shows_the_formula() -> None:
     plt.close(fig)
 
 
-def test_render_all_writes_the_four_svgs(tmp_path: Path) -> None:
-    written = rnn2d_figures.render_all(tmp_path)
-    assert [p.name for p in written] == list(rnn2d_figures.FIGURES)
+def test_the_command_writes_the_four_svgs(tmp_path: Path) -> None:
+    assert rnn2d_figures.main(["--out", str(tmp_path)]) == 0
+    written = sorted(tmp_path.iterdir())
+    assert [p.name for p in written] == sorted(rnn2d_figures.FIGURES)
     for path in written:
         assert path.read_bytes().lstrip().startswith(b"<?xml")
 

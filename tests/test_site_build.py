@@ -17,6 +17,9 @@ import nbformat
 import pytest
 from conftest import ROOT, build_site
 
+# Every test here builds a site.
+pytestmark = pytest.mark.slow
+
 LAB = Path("docs/lab/attention-lab.ipynb")
 
 

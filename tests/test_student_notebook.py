@@ -3,15 +3,15 @@ and stopping at the first exercise until it is done."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import make_student_notebook as maker
 import nbformat
 import pytest
-from conftest import ROOT, SCRIPTS
+from conftest import run_script
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -41,11 +41,8 @@ def solution_lines(nb: nbformat.NotebookNode) -> tuple[set[str], set[str]]:
     return inside, outside
 
 
-def run_script(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(SCRIPTS / "make_student_notebook.py"), *args],
-        cwd=cwd, capture_output=True, text=True, check=False,
-    )
+def run_maker(*args: str) -> subprocess.CompletedProcess:
+    return run_script("make_student_notebook.py", *args)
 
 
 def test_committed_student_notebook_is_fresh(tmp_path: Path) -> None:
@@ -139,8 +136,14 @@ def test_bad_markers_are_rejected(source: str, reason: str) -> None:
 
 
 def test_help() -> None:
-    result = run_script("--help")
+    result = run_maker("--help")
     assert result.returncode == 0 and "--solution" in result.stdout and "--out" in result.stdout
+
+
+def write_json(path: Path, value: object, text: str | None = None) -> Path:
+    """value as JSON in path, or text as it is when given."""
+    path.write_text(json.dumps(value) if text is None else text)
+    return path
 
 
 def write_notebook(path: Path, *sources: str) -> Path:
@@ -161,12 +164,23 @@ def write_notebook(path: Path, *sources: str) -> Path:
             lambda d: write_notebook(d / "open.ipynb", "### BEGIN SOLUTION hint: a\nx = 1"),
             "cell 0 \\(c0\\), line 1: BEGIN SOLUTION is never ended",
         ),
+        (
+            lambda d: write_json(d / "minor.ipynb", {"nbformat": 4, "nbformat_minor": "5"}),
+            "needs nbformat 4.5",
+        ),
+        (
+            lambda d: write_json(
+                d / "bare.ipynb", {"nbformat": 4, "nbformat_minor": 5, "cells": [{"id": "a"}]}
+            ),
+            "invalid notebook",
+        ),
+        (lambda d: write_json(d / "deep.ipynb", None, "[" * 100_000), "nested too deeply"),
     ],
 )
 def test_errors_are_one_line_and_write_nothing(tmp_path, make_input, message) -> None:
     out = tmp_path / "student.ipynb"
     out.write_text("previous contents")
-    result = run_script("--solution", str(make_input(tmp_path)), "--out", str(out))
+    result = run_maker("--solution", str(make_input(tmp_path)), "--out", str(out))
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("make_student_notebook.py: error: ")
@@ -178,10 +192,25 @@ def test_errors_are_one_line_and_write_nothing(tmp_path, make_input, message) ->
 def test_cell_without_id_is_rejected(tmp_path: Path) -> None:
     path = write_notebook(tmp_path / "old.ipynb", "### BEGIN SOLUTION hint: a\n### END SOLUTION")
     path.write_text(path.read_text().replace('"id": "c0",', ""))
-    result = run_script("--solution", str(path), "--out", str(tmp_path / "s.ipynb"))
+    result = run_maker("--solution", str(path), "--out", str(tmp_path / "s.ipynb"))
     assert result.returncode == 2 and "every cell needs an id" in result.stderr
 
 
+def test_solution_in_a_symlink_loop_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "loop.ipynb").symlink_to(tmp_path / "loop.ipynb")
+    result = run_maker("--solution", str(tmp_path / "loop.ipynb"), "--out", str(tmp_path / "s"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "--solution" in result.stderr and "symbolic links" in result.stderr
+
+
+def test_out_must_differ_from_solution(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path / "lab.ipynb", "### BEGIN SOLUTION hint: a\n### END SOLUTION")
+    before = path.read_bytes()
+    result = run_maker("--solution", str(path), "--out", str(tmp_path / "." / "lab.ipynb"))
+    assert result.returncode == 2 and "--out: must differ from --solution" in result.stderr
+    assert path.read_bytes() == before
+
+
 def test_out_folder_must_exist(tmp_path: Path) -> None:
-    result = run_script("--out", str(tmp_path / "nowhere" / "s.ipynb"))
+    result = run_maker("--out", str(tmp_path / "nowhere" / "s.ipynb"))
     assert result.returncode == 2 and "--out: folder" in result.stderr

@@ -6,6 +6,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 # Attributes through which a browser fetches something while showing a page.
@@ -94,6 +95,7 @@ def scanned_files(site: Path) -> list[Path]:
     return [p for p in site.rglob("*") if p.suffix in {".html", ".css", ".js", ".svg"}]
 
 
+@pytest.mark.slow
 def test_built_site_loads_nothing_from_other_hosts(built_site: Path) -> None:
     files = scanned_files(built_site)
     assert len(files) > 10
@@ -101,6 +103,7 @@ def test_built_site_loads_nothing_from_other_hosts(built_site: Path) -> None:
     assert not {k: v for k, v in found.items() if v}
 
 
+@pytest.mark.slow
 def test_no_empty_script_src(built_site: Path) -> None:
     # An empty src makes the browser fetch the page itself again as a script.
     empty = [
