@@ -7,6 +7,7 @@ from pathlib import Path
 
 import attention_grid
 import pytest
+from attention import PATTERNS
 from attention_figures import MAX_DRAW_N
 from conftest import call_main
 from safe_files import UnsafePath

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from attention import sliding_window_attention
+from attention_kernels import sliding_window_attention
 from conftest import ROOT
 
 BENCHMARK = ROOT / "docs/data/benchmark.json"

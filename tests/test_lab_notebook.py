@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import attention
+import attention_kernels
 import nbformat
 import numpy as np
 import pytest
@@ -244,17 +245,17 @@ def test_attention_agrees_with_the_reference(lab: SimpleNamespace, seed: int) ->
     mask = rng.random((n, n)) < 0.5
     mask[np.arange(n), np.arange(n)] = True  # every row keeps its diagonal
     np.testing.assert_allclose(
-        lab.dense_attention(q, k, v, mask), attention.dense_attention(q, k, v, mask), atol=1e-12
+        lab.dense_attention(q, k, v, mask), attention_kernels.dense_attention(q, k, v, mask), atol=1e-12
     )
     for t in (0, 1, rng.integers(0, n + 3), n - 1, n + 4):
         np.testing.assert_allclose(
             lab.sliding_window_attention(q, k, v, t),
-            attention.sliding_window_attention(q, k, v, t),
+            attention_kernels.sliding_window_attention(q, k, v, t),
             atol=1e-12,
         )
     for w in (w for w in range(1, n + 1) if n % w == 0):
         np.testing.assert_allclose(
-            lab.windowed_attention(q, k, v, w), attention.windowed_attention(q, k, v, w), atol=1e-12
+            lab.windowed_attention(q, k, v, w), attention_kernels.windowed_attention(q, k, v, w), atol=1e-12
         )
 
 
@@ -299,7 +300,7 @@ def test_kernels_never_allocate_n_by_n(
     lab: SimpleNamespace, source: str, kernel: str, parameter: int
 ) -> None:
     q, k, v = np.random.default_rng(0).standard_normal((3, N_LARGE, D_LARGE))
-    function = getattr(lab if source == "lab" else attention, kernel)
+    function = getattr(lab if source == "lab" else attention_kernels, kernel)
     peak = peak_memory(function, q, k, v, parameter)
     assert peak < MEMORY_BOUND, f"{source} {kernel}: peak {peak / 1e6:.0f} MB at n = {N_LARGE}"
 

@@ -19,10 +19,12 @@ def _site_base_path() -> str:
     return urlsplit(yaml.safe_load((ROOT / "mkdocs.yml").read_text())["site_url"]).path
 
 
+@pytest.mark.slow
 def test_every_internal_link_of_the_built_site_resolves(built_site: Path) -> None:
     assert link_check.broken_links(built_site, _site_base_path()) == []
 
 
+@pytest.mark.slow
 def test_the_crawl_reads_links_images_and_fragments(built_site: Path) -> None:
     page = link_check._parse(built_site / "efficient-attention/index.html")
     internal = [u for u in page.urls if not urlsplit(u).scheme]
@@ -99,10 +101,12 @@ def _warnings(project: Path, tmp_path: Path) -> list[str]:
     return [line for line in log.splitlines() if "points to nothing" in line]
 
 
+@pytest.mark.slow
 def test_the_small_project_builds(small_project: Path, tmp_path: Path) -> None:
     assert _warnings(small_project, tmp_path) == []
 
 
+@pytest.mark.slow
 def test_broken_link_in_a_notebook_cell_fails_the_build(
     small_project: Path, tmp_path: Path
 ) -> None:
@@ -114,6 +118,7 @@ def test_broken_link_in_a_notebook_cell_fails_the_build(
     assert "no-such-page.md" in found[0] and "no-such-figure.svg" in found[1]
 
 
+@pytest.mark.slow
 def test_broken_raw_html_image_and_fragment_fail_the_build(
     small_project: Path, tmp_path: Path
 ) -> None:
