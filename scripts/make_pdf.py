@@ -173,7 +173,8 @@ def print_site_page(context, url: str, local: str, published: str) -> bytes:
             raise RuntimeError(f"{url}: the local server answered {response and response.status}")
         page.evaluate(PAGE_READY)
         page.evaluate(PUBLISHED_LINKS, [local, published])
-        page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+        # Printing fires the page's beforeprint handlers (Material's opens every
+        # collapsible block), as printing from the browser's menu does.
         return page.pdf(**PAPER, print_background=True, outline=True, tagged=True)
     finally:
         page.close()

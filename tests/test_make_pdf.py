@@ -136,7 +136,8 @@ def test_title_page_and_open_solutions(built_site: Path, chapter) -> None:
     # A solution's text is printed, not only its "Solution" summary.
     solution = flat(page_text(built_site, "efficient-attention/").details)
     first_words = " ".join(solution.split()[:3])
-    assert first_words in " ".join(flat(p.extract_text()) for p in reader.pages)
+    printed = " ".join(flat(p.extract_text()) for p in reader.pages)
+    assert first_words in printed, f"{first_words!r}: the solutions were not printed open"
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~_umask()
 
 

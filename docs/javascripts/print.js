@@ -1,17 +1,13 @@
-// Print preparation that CSS cannot do: open every collapsible block, switch to the
-// light palette, and mark links whose text already is their address (the print
-// stylesheet prints other links' addresses after them). All of it is undone after
-// printing, so the page on screen is as the reader left it.
+// Print preparation that CSS cannot do: switch to the light palette, and mark links
+// whose text already is their address (the print stylesheet prints other links'
+// addresses after them). Both are undone after printing. Material itself opens
+// every collapsible block for printing and closes it again.
 (() => {
   const undo = [];
 
   const bare = (text) => text.trim().replace(/^https?:\/\//, "").replace(/\/$/, "");
 
   window.addEventListener("beforeprint", () => {
-    for (const details of document.querySelectorAll("details:not([open])")) {
-      details.open = true;
-      undo.push(() => { details.open = false; });
-    }
     for (const node of document.querySelectorAll("[data-md-color-scheme]")) {
       const scheme = node.getAttribute("data-md-color-scheme");
       if (scheme !== "default") {
