@@ -111,12 +111,13 @@ def title_page_html(cff: dict, copyright_html: str) -> str:
       p {{ font-size: 11pt; line-height: 1.5; }}
       .meta {{ margin-top: 3em; }}
       a {{ color: inherit; }}
+      .licence a::after {{ content: " (" attr(href) ")"; font-size: 9pt; }}
     </style></head><body><div class="title">
       <h1>{e(cff["title"])}</h1>
       <p>{e(authors)}</p>
       <div class="meta">
         <p>Version {e(str(cff["version"]))}, {released:%d %B %Y}</p>
-        <p>Licence: {copyright_html}</p>
+        <p class="licence">Licence: {copyright_html}</p>
         <p>How to cite: {e(cite)}</p>
         <p>Online: <a href="{e(cff["url"])}">{e(cff["url"])}</a></p>
       </div></div></body></html>"""

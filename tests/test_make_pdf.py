@@ -95,6 +95,9 @@ def test_pdf_holds_every_page_and_problem_in_nav_order(built_site: Path, chapter
     body = " ".join(texts[2:])
     titles = [flat(page_text(built_site, p.path).h1) for p in pages]
     assert_in_order(body, titles)
+    # The site's chrome stays off paper.
+    for chrome in ("Skip to content", "Back to top", "Type to start searching", "Made with"):
+        assert chrome not in body
     assert_in_order(body, PROBLEMS)
     # Each problem sits on its own chapter's pages.
     assert_in_order(body, [titles[1], PROBLEMS[0], PROBLEMS[2], titles[2], PROBLEMS[3]])
