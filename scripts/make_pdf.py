@@ -295,10 +295,11 @@ def _copy_outline(writer, reader, items: list, parent, offset: int) -> None:
                                        parent=parent)
 
 
-def check_out(parser: argparse.ArgumentParser, out: Path | None) -> Path:
+def check_out(parser: argparse.ArgumentParser, text: str) -> Path:
     """The --out path, if a PDF can be written there; otherwise a one-line error, exit 2."""
-    if out is None or not str(out).strip():
+    if not text.strip():
         fail(parser, "--out", "must name a file, got an empty path")
+    out = Path(text)
     if not out.parent.is_dir():
         fail(parser, "--out", f"folder {out.parent} does not exist")
     if out.is_symlink():
@@ -329,11 +330,12 @@ def write_atomically(out: Path, data: bytes) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(prog="make_pdf.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True, help="the PDF file to write")
+    # A string, not a Path: Path("") is ".", which would hide an empty --out.
+    parser.add_argument("--out", required=True, help="the PDF file to write")
     parser.add_argument("--site", type=Path, help="a built site to print, or the folder to "
                         "build it into (default: a temporary folder)")
     args = parser.parse_args(argv)
-    out = check_out(parser, args.out if str(args.out) else None)
+    out = check_out(parser, args.out)
     if args.site is not None and args.site.exists() and not args.site.is_dir():
         fail(parser, "--site", f"{args.site} is not a folder")
     if not CHROMIUM.is_file():

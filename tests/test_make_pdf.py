@@ -178,7 +178,9 @@ def test_refuses_an_out_that_is_a_folder(tmp_path: Path) -> None:
 
 
 def test_refuses_an_empty_out() -> None:
-    _refused(run("--out", ""), "--out")
+    result = run("--out", "")
+    _refused(result, "--out")
+    assert "empty" in result.stderr
 
 
 def test_refuses_a_symlink_and_leaves_its_target(tmp_path: Path) -> None:
