@@ -1,0 +1,357 @@
+"""Print the whole chapter to one PDF: a title page, contents, then every page in nav order.
+
+Each page of the built site is printed by Debian's Chromium from a server on
+127.0.0.1, with the site's own print stylesheet and script; pypdf joins the
+parts, adds an outline and stamps page numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import io
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import urljoin
+
+from cli import ArgumentParser, fail
+from site_server import CHROMIUM, CHROMIUM_ARGS, page_urls, serve
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "mkdocs.yml"
+CITATION = ROOT / "CITATION.cff"
+
+PAPER = {"format": "A4", "margin": {"top": "18mm", "bottom": "20mm", "left": "16mm",
+                                    "right": "16mm"}}
+# A page counts as printed once its math is typeset and its images are in.
+# MathJax is optional: a site that renders math at build time has no MathJax.
+PAGE_READY = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  const images = [...document.images];
+  for (const img of images) img.loading = 'eager';
+  await Promise.all(images.map((img) => img.complete ? null :
+    new Promise((resolve) => { img.onload = img.onerror = resolve; })));
+  await document.fonts.ready;
+}"""
+# Links to the site's own pages point at the published site, not at this local
+# server, and need no printed address after them.
+PUBLISHED_LINKS = """([local, published]) => {
+  for (const link of document.querySelectorAll('a[href]')) {
+    if (link.href.startsWith(local)) {
+      link.href = published + link.href.slice(local.length);
+      link.classList.add('print-bare-link');
+    }
+  }
+}"""
+
+
+@dataclass
+class NavPage:
+    """One page of the nav: its label, its place in the site, and the sections above it."""
+
+    title: str
+    path: str
+    sections: tuple[str, ...]
+
+
+def nav_pages(config: dict) -> list[NavPage]:
+    """The nav's pages in order (external links skipped), with their site paths."""
+    pages: list[NavPage] = []
+
+    def walk(items: list, sections: tuple[str, ...]) -> None:
+        for item in items:
+            title, target = next(iter(item.items())) if isinstance(item, dict) else (None, item)
+            if isinstance(target, list):
+                walk(target, (*sections, title or ""))
+            elif "://" not in target:
+                pages.append(NavPage(title or "", site_path(target), sections))
+
+    walk(config["nav"], ())
+    return pages
+
+
+def site_path(src: str) -> str:
+    """Where MkDocs (directory URLs) puts the page built from docs/src."""
+    stem = src.rsplit(".", 1)[0]
+    if stem == "index":
+        return ""
+    return stem.removesuffix("/index") + "/"
+
+
+def citation_data() -> dict:
+    """Title, version, date, licence and citation, from CITATION.cff."""
+    import yaml
+
+    return yaml.safe_load(CITATION.read_text(encoding="utf-8"))
+
+
+def title_page_html(cff: dict, copyright_html: str) -> str:
+    """The title page: title, version and date, licence, and how to cite."""
+    released = date.fromisoformat(str(cff["date-released"]))
+    authors = ", ".join(a.get("name") or f"{a['given-names']} {a['family-names']}"
+                        for a in cff["authors"])
+    cite = (f"{authors} ({released.year}). {cff['title']} (version {cff['version']}). "
+            f"{cff['url']}")
+    e = html.escape
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><style>
+      body {{ font-family: sans-serif; color: #000; margin: 0; }}
+      .title {{ margin-top: 30%; }}
+      h1 {{ font-size: 26pt; font-weight: 400; margin: 0 0 0.5em; }}
+      p {{ font-size: 11pt; line-height: 1.5; }}
+      .meta {{ margin-top: 3em; }}
+      a {{ color: inherit; }}
+      .licence a::after {{ content: " (" attr(href) ")"; font-size: 9pt; }}
+    </style></head><body><div class="title">
+      <h1>{e(cff["title"])}</h1>
+      <p>{e(authors)}</p>
+      <div class="meta">
+        <p>Version {e(str(cff["version"]))}, {released:%d %B %Y}</p>
+        <p class="licence">Licence: {copyright_html}</p>
+        <p>How to cite: {e(cite)}</p>
+        <p>Online: <a href="{e(cff["url"])}">{e(cff["url"])}</a></p>
+      </div></div></body></html>"""
+
+
+def contents_html(pages: list[NavPage], numbers: list[int]) -> str:
+    """The contents page: each nav page under its sections, with its printed page number."""
+    rows, shown = [], ()
+    for page, number in zip(pages, numbers, strict=True):
+        for depth, section in enumerate(page.sections):
+            if shown[: depth + 1] != page.sections[: depth + 1]:
+                rows.append(f'<li class="section" style="margin-left:{depth * 1.5}em">'
+                            f"{html.escape(section)}</li>")
+        shown = page.sections
+        rows.append(f'<li style="margin-left:{len(page.sections) * 1.5}em">'
+                    f"<span>{html.escape(page.title)}</span><span>{number}</span></li>")
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><style>
+      body {{ font-family: sans-serif; color: #000; margin: 0; }}
+      h1 {{ font-size: 20pt; font-weight: 400; }}
+      ul {{ list-style: none; padding: 0; font-size: 12pt; }}
+      li {{ display: flex; justify-content: space-between; margin: 0.6em 0;
+            border-bottom: 1px dotted #888; }}
+      li.section {{ border: none; font-weight: 700; }}
+    </style></head><body><h1>Contents</h1><ul>{"".join(rows)}</ul></body></html>"""
+
+
+def numbers_html(first: int, count: int) -> str:
+    """One A4 sheet per page, blank but for its number at the foot."""
+    sheets = "".join(f'<div class="sheet"><span>{first + i}</span></div>' for i in range(count))
+    return f"""<!doctype html><html><head><meta charset="utf-8"><style>
+      @page {{ size: A4; margin: 0; }}
+      body {{ margin: 0; font-family: sans-serif; font-size: 9pt; color: #555; }}
+      .sheet {{ height: 296mm; position: relative; break-after: page; overflow: hidden; }}
+      .sheet span {{ position: absolute; bottom: 9mm; width: 100%; text-align: center; }}
+    </style></head><body>{sheets}</body></html>"""
+
+
+def print_html(browser, content: str) -> bytes:
+    """A PDF of a standalone HTML document (no network: it loads nothing)."""
+    page = browser.new_page()
+    try:
+        page.set_content(content)
+        return page.pdf(**PAPER, print_background=True)
+    finally:
+        page.close()
+
+
+def print_site_page(context, url: str, local: str, published: str) -> bytes:
+    """A PDF of one page of the site, as its print stylesheet lays it out."""
+    page = context.new_page()
+    try:
+        response = page.goto(url, wait_until="load")
+        if response is None or not response.ok:
+            raise RuntimeError(f"{url}: the local server answered {response and response.status}")
+        page.evaluate(PAGE_READY)
+        page.evaluate(PUBLISHED_LINKS, [local, published])
+        # Printing fires the page's beforeprint handlers (Material's opens every
+        # collapsible block), as printing from the browser's menu does.
+        return page.pdf(**PAPER, print_background=True, outline=True, tagged=True)
+    finally:
+        page.close()
+
+
+def build_site(site: Path) -> None:
+    """`mkdocs build --strict` into site; its log on stderr and exit 1 if it fails."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(CONFIG), "-d", str(site)],
+        cwd=ROOT, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        sys.exit(1)
+
+
+@contextmanager
+def built_site(site: Path | None) -> Iterator[Path]:
+    """The given built site, or a site built for this run (into site, or a temporary folder)."""
+    if site is not None and (site / "sitemap.xml").is_file():
+        yield site
+    elif site is not None:
+        build_site(site)
+        yield site
+    else:
+        with tempfile.TemporaryDirectory(prefix="chapter-site-") as folder:
+            build_site(Path(folder))
+            yield Path(folder)
+
+
+def make_pdf(site: Path, config: dict) -> bytes:
+    """The chapter's PDF, from a built site."""
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader, PdfWriter
+
+    pages = nav_pages(config)
+    cff = citation_data()
+    published = page_urls(site)[0]
+    with serve(site) as local, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(color_scheme="light")
+            context.route(  # the PDF is printed offline: nothing but this server
+                "**/*",
+                lambda route: route.continue_() if route.request.url.startswith(local)
+                or route.request.url.startswith("data:") else route.abort(),
+            )
+            parts = [PdfReader(io.BytesIO(print_site_page(context, urljoin(local, p.path),
+                                                          local, published)))
+                     for p in pages]
+            title = PdfReader(io.BytesIO(print_html(
+                browser, title_page_html(cff, config["copyright"]))))
+            # The contents come before the pages they number, and their own length
+            # shifts those numbers: lay them out once to count their pages.
+            contents_count = 1
+            while True:
+                first = len(title.pages) + contents_count + 1
+                numbers = []
+                for part in parts:
+                    numbers.append(first)
+                    first += len(part.pages)
+                contents = PdfReader(io.BytesIO(print_html(browser, contents_html(pages, numbers))))
+                if len(contents.pages) == contents_count:
+                    break
+                contents_count = len(contents.pages)
+            total = first - 1
+            stamps = PdfReader(io.BytesIO(print_html(
+                browser, numbers_html(len(title.pages) + 1, total - len(title.pages)))))
+        finally:
+            browser.close()
+
+    writer = PdfWriter()
+    writer.append(title, outline_item=cff["title"], import_outline=False)
+    writer.append(contents, outline_item="Contents", import_outline=False)
+    sections: dict[tuple[str, ...], object] = {}
+    for page, part in zip(pages, parts, strict=True):
+        start = len(writer.pages)
+        writer.append(part, import_outline=False)
+        parent = None
+        for depth in range(1, len(page.sections) + 1):
+            key = page.sections[:depth]
+            if key not in sections:
+                sections[key] = writer.add_outline_item(title=key[-1], page_number=start,
+                                                        parent=parent)
+            parent = sections[key]
+        item = writer.add_outline_item(title=page.title, page_number=start, parent=parent)
+        headings = part.outline
+        if len(headings) <= 2 and headings and not isinstance(headings[0], list):
+            # The page's own title is the nav item: keep only the sections under it.
+            headings = headings[1] if len(headings) == 2 else []
+        _copy_outline(writer, part, headings, item, start)
+    for sheet, stamp in zip(writer.pages[len(title.pages):], stamps.pages, strict=True):
+        sheet.merge_page(stamp)
+        sheet.compress_content_streams()  # merging leaves the page's drawing uncompressed
+    writer.compress_identical_objects()  # each part embeds the same fonts again
+    writer.add_metadata({
+        "/Title": cff["title"],
+        "/Author": ", ".join(a.get("name", "") for a in cff["authors"]),
+        "/Subject": f"Version {cff['version']}, {cff['date-released']}",
+    })
+    writer.page_mode = "/UseOutlines"
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _copy_outline(writer, reader, items: list, parent, offset: int) -> None:
+    """Copy a part's heading outline under parent; its pages start at offset."""
+    last = parent
+    for entry in items:
+        if isinstance(entry, list):
+            _copy_outline(writer, reader, entry, last, offset)
+            continue
+        number = reader.get_destination_page_number(entry)
+        last = writer.add_outline_item(title=entry.title, page_number=offset + number,
+                                       parent=parent)
+
+
+def check_out(parser: argparse.ArgumentParser, text: str) -> Path:
+    """The --out path, if a PDF can be written there; otherwise a one-line error, exit 2."""
+    if not text.strip():
+        fail(parser, "--out", "must name a file, got an empty path")
+    out = Path(text)
+    if not out.parent.is_dir():
+        fail(parser, "--out", f"folder {out.parent} does not exist")
+    if out.is_symlink():
+        fail(parser, "--out", f"{out} is a symbolic link; name a regular file")
+    if out.exists():
+        mode = out.stat().st_mode
+        if stat.S_ISDIR(mode):
+            fail(parser, "--out", f"{out} is a folder; name a file in it")
+        if not stat.S_ISREG(mode):
+            fail(parser, "--out", f"{out} is not a regular file")
+    return out
+
+
+def write_atomically(out: Path, data: bytes) -> None:
+    """Write data to out through a temporary file in the same folder and a rename."""
+    fd, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a PDF is not
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = ArgumentParser(prog="make_pdf.py", description=__doc__.splitlines()[0])
+    # A string, not a Path: Path("") is ".", which would hide an empty --out.
+    parser.add_argument("--out", required=True, help="the PDF file to write")
+    parser.add_argument("--site", type=Path, help="a built site to print, or the folder to "
+                        "build it into (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    out = check_out(parser, args.out)
+    if args.site is not None and args.site.exists() and not args.site.is_dir():
+        fail(parser, "--site", f"{args.site} is not a folder")
+    if not CHROMIUM.is_file():
+        parser.error(f"printing needs Debian's Chromium at {CHROMIUM}: "
+                     "install it with `apt-get install chromium`")
+
+    from mkdocs.config import load_config
+
+    config = load_config(str(CONFIG))
+    started = time.monotonic()
+    with built_site(args.site) as site:
+        data = make_pdf(site, config)
+    write_atomically(out, data)
+    print(f"{out}: {len(data) / 1e6:.1f} MB in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""scripts/make_pdf.py: the chapter as one PDF, and its refusals of bad input."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import make_pdf
+import pytest
+import yaml
+from browser import require_chromium
+from conftest import ROOT
+
+SCRIPT = ROOT / "scripts" / "make_pdf.py"
+PROBLEMS = [f"Problem {p}({part})" for p in (1, 2) for part in "abc"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, check=False
+    )
+
+
+class _Text(HTMLParser):
+    """The h1 of a built page, and the text of its first collapsible block."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.h1, self.details = "", ""
+        self._where: list[str] = []
+        self._h1_seen = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("h1", "details", "summary", "a"):
+            self._where.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._where and self._where[-1] == tag:
+            self._where.pop()
+        self._h1_seen |= tag == "h1"
+
+    def handle_data(self, data: str) -> None:
+        if "a" in self._where:  # the heading's permalink sign
+            return
+        if self._where[:1] == ["h1"] and not self._h1_seen:
+            self.h1 += data
+        elif "details" in self._where and "summary" not in self._where:
+            self.details += data
+
+
+def page_text(site: Path, path: str) -> _Text:
+    parser = _Text()
+    parser.feed((site / path / "index.html").read_text(encoding="utf-8"))
+    return parser
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def assert_in_order(text: str, needles: list[str]) -> None:
+    at = 0
+    for needle in needles:
+        found = text.find(needle, at)
+        assert found >= 0, f"{needle!r} missing after position {at}"
+        at = found + len(needle)
+
+
+@pytest.fixture(scope="module")
+def chapter(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The chapter printed from the built site, and how the script ran."""
+    require_chromium()
+    from pypdf import PdfReader
+
+    out = tmp_path_factory.mktemp("pdf") / "chapter.pdf"
+    result = run("--site", str(built_site), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return PdfReader(out), out
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_pdf_holds_every_page_and_problem_in_nav_order(built_site: Path, chapter) -> None:
+    reader, _ = chapter
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    pages = make_pdf.nav_pages(config)
+    assert len(pages) >= 6
+    texts = [flat(page.extract_text()) for page in reader.pages]
+    # After the title page and the contents, whose list of titles proves nothing.
+    body = " ".join(texts[2:])
+    titles = [flat(page_text(built_site, p.path).h1) for p in pages]
+    assert_in_order(body, titles)
+    # The site's chrome stays off paper.
+    for chrome in ("Skip to content", "Back to top", "Type to start searching", "Made with"):
+        assert chrome not in body
+    assert_in_order(body, PROBLEMS)
+    # Each problem sits on its own chapter's pages.
+    assert_in_order(body, [titles[1], PROBLEMS[0], PROBLEMS[2], titles[2], PROBLEMS[3]])
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_outline_and_contents_point_at_each_page(built_site: Path, chapter) -> None:
+    reader, _ = chapter
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    pages = make_pdf.nav_pages(config)
+    items: dict[str, int] = {}
+
+    def walk(outline: list) -> None:
+        for item in outline:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                items.setdefault(item.title, reader.get_destination_page_number(item))
+
+    walk(reader.outline)
+    contents = flat(reader.pages[1].extract_text())
+    for page in pages:
+        h1 = flat(page_text(built_site, page.path).h1)
+        number = items[page.title]
+        assert h1 in flat(reader.pages[number].extract_text()), page.title
+        assert re.search(re.escape(page.title) + rf"\s*{number + 1}\b", contents), page.title
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_title_page_and_open_solutions(built_site: Path, chapter) -> None:
+    reader, out = chapter
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    title = flat(reader.pages[0].extract_text())
+    assert f"Version {cff['version']}" in title
+    assert "CC BY 4.0" in title and "MIT" in title
+    assert cff["url"] in title
+    # A solution's text is printed, not only its "Solution" summary.
+    solution = flat(page_text(built_site, "efficient-attention/").details)
+    first_words = " ".join(solution.split()[:3])
+    printed = " ".join(flat(p.extract_text()) for p in reader.pages)
+    assert first_words in printed, f"{first_words!r}: the solutions were not printed open"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_publish_workflow_ships_the_pdf_at_the_site_root() -> None:
+    text = (ROOT / ".github/workflows/pages.yml").read_text()
+    assert "apt-get install" in text and "chromium" in text
+    assert "scripts/make_pdf.py --site site --out site/chapter.pdf" in text
+
+
+def _refused(result: subprocess.CompletedProcess, argument: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and argument in lines[0], result.stderr
+
+
+def test_refuses_an_out_in_a_missing_folder(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    result = run("--site", str(site), "--out", str(tmp_path / "nowhere" / "chapter.pdf"))
+    _refused(result, "--out")
+    assert not (tmp_path / "nowhere").exists()
+    assert not any(site.iterdir()), "validated after building"
+
+
+def test_refuses_an_out_that_is_a_folder(tmp_path: Path) -> None:
+    _refused(run("--out", str(tmp_path)), "--out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_refuses_an_empty_out() -> None:
+    result = run("--out", "")
+    _refused(result, "--out")
+    assert "empty" in result.stderr
+
+
+def test_refuses_a_symlink_and_leaves_its_target(tmp_path: Path) -> None:
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    link = tmp_path / "chapter.pdf"
+    link.symlink_to(target)
+    _refused(run("--out", str(link)), "--out")
+    assert link.is_symlink() and target.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chapter.pdf", "notes.txt"]
+
+
+def test_refuses_a_fifo_and_leaves_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "chapter.pdf"
+    os.mkfifo(fifo)
+    _refused(run("--out", str(fifo)), "--out")
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["chapter.pdf"]
+
+
+def test_refuses_to_run_without_chromium(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setattr(make_pdf, "CHROMIUM", tmp_path / "no-chromium")
+    site = tmp_path / "site"
+    site.mkdir()
+    with pytest.raises(SystemExit) as exit_info:
+        make_pdf.main(["--site", str(site), "--out", str(tmp_path / "chapter.pdf")])
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "Chromium" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert not any(site.iterdir())
