@@ -8,10 +8,6 @@ luminance and hatching, never in hue alone.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -61,24 +57,3 @@ plt.rcParams.update(RC)
 def new_figure(width: float = 6.4, height: float = 4.0, **subplots_kw) -> tuple[Figure, object]:
     """A figure of the given size in inches and its axes, in the house style."""
     return plt.subplots(figsize=(width, height), **subplots_kw)
-
-
-def save_svg(fig: Figure, path: str | os.PathLike) -> Path:
-    """Write fig as a reproducible SVG, atomically, and close it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".svg.tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="svg", metadata={"Date": None, "Creator": None})
-        # mkstemp makes the file private; a figure is as readable as any file.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    finally:
-        plt.close(fig)
-    return path
