@@ -276,7 +276,8 @@ def _judge(exercise: lab_hidden_tests.Exercise, cases: list, folder: Path) -> tu
     with arrays:
         for case, described in zip(cases, returned, strict=True):
             if described.get("kind") == "error":
-                return 0, f"{case.label}: raised {described['type']}: {one_line(described['message'])}"
+                error = f"{described['type']}: {one_line(described['message'])}"
+                return 0, f"{case.label}: raised {error}"
             got = _decode(described, arrays)
             if case.measure == "value":
                 reason = lab_hidden_tests.judge(case.expected, got)
@@ -389,13 +390,13 @@ def bundle_files(seed: int, timeout: int) -> dict[str, bytes]:
     files["requirements.txt"] = "".join(
         f"{package}=={version(package)}\n" for package in GRADING_PACKAGES).encode()
     files["setup.sh"] = (
-        "#!/usr/bin/env bash\n"
-        "# Gradescope runs this once, as root, when it builds the autograder's image.\n"
-        "set -euo pipefail\n"
-        "apt-get install -y --no-install-recommends python3 python3-venv\n"
-        "python3 -m venv /autograder/venv\n"
-        "/autograder/venv/bin/pip install --no-cache-dir -r /autograder/source/requirements.txt\n"
-    ).encode()
+        b"#!/usr/bin/env bash\n"
+        b"# Gradescope runs this once, as root, when it builds the autograder's image.\n"
+        b"set -euo pipefail\n"
+        b"apt-get install -y --no-install-recommends python3 python3-venv\n"
+        b"python3 -m venv /autograder/venv\n"
+        b"/autograder/venv/bin/pip install --no-cache-dir -r /autograder/source/requirements.txt\n"
+    )
     files["run_autograder"] = (
         "#!/bin/sh\n"
         "# Gradescope runs this for each submission. AUTOGRADER_ROOT moves /autograder for tests.\n"
@@ -444,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=whole_number(0, 10**12), default=DEFAULT_SEED,
                         help="seed of the hidden tests; keep yours private (default: %(default)s)")
     parser.add_argument("--timeout", type=whole_number(5, 3600), default=DEFAULT_TIMEOUT,
-                        help="seconds for the whole run, kernel start included (default: %(default)s)")
+                        help="seconds for the whole run, kernel start included "
+                        "(default: %(default)s)")
     parser.add_argument("--gradescope", type=path_argument, metavar="DIR",
                         help="existing folder to write the Gradescope autograder into")
     parser.add_argument("--autograder-root", type=path_argument, metavar="ROOT",

@@ -265,8 +265,9 @@ def rnn2d_wavefront_cases(rng: np.random.Generator) -> list[Case]:
 def _wavefront_structure(measured: list[int]) -> str | None:
     small, middle, large = measured
     if large - middle > 3 * (middle - small):
-        sides = ", ".join(f"{n}: {lines}" for n, lines in zip(WAVEFRONT_SIDES, measured, strict=True))
-        return f"Python work grows faster than n (lines run at n = {sides}): not 2n - 1 batched steps"
+        sides = ", ".join(map("{}: {}".format, WAVEFRONT_SIDES, measured))
+        return (f"Python work grows faster than n (lines run at n = {sides}): "
+                "not 2n - 1 batched steps")
     return None
 
 
@@ -293,10 +294,11 @@ def _receptive_side(layers: int, k: int) -> int:
 
 
 def conv_stack_receptive_field_cases(rng: np.random.Generator) -> list[Case]:
-    cases = [Case(f"layers = {layers}, k left at its default", (layers,), _receptive_side(layers, 3))
-             for layers in _some(rng, 1, 30, 3)]
+    cases = [Case(f"layers = {layers}, k left at its default", (layers,),
+                  _receptive_side(layers, 3)) for layers in _some(rng, 1, 30, 3)]
     for layers, k in zip(_some(rng, 1, 30, 3), rng.choice([3, 5, 7], size=3), strict=True):
-        cases.append(Case(f"layers = {layers}, k = {k}", (layers, int(k)), _receptive_side(layers, int(k))))
+        k = int(k)
+        cases.append(Case(f"layers = {layers}, k = {k}", (layers, k), _receptive_side(layers, k)))
     return cases
 
 
