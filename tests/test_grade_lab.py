@@ -123,7 +123,8 @@ def test_structure_judges() -> None:
     linear, quadratic = [79, 159, 319], [277, 1061, 4165]
     assert lab_hidden_tests._wavefront_structure(linear) is None
     assert "2n - 1" in lab_hidden_tests._wavefront_structure(quadratic)
-    bound = lab_hidden_tests.MEMORY_N ** 2 // 2
+    bound = lab_hidden_tests.MEMORY_BOUND
+    assert bound < lab_hidden_tests.MEMORY_N ** 2  # n x n booleans break it
     assert lab_hidden_tests._kernel_structure([bound, 20, 20]) is None
     assert "allocates" in lab_hidden_tests._kernel_structure([bound + 1, 20, 20])
     per_query = [2_000_000, 2 * 1024 + 9, 4 * 1024 + 9]
@@ -414,3 +415,24 @@ def test_worked_answers_pass_the_hidden_tests_of_any_seed(seed: int, tmp_path: P
         lab_harness.run(namespace, exercise.name, str(folder))
         points, message = grade_lab._judge(exercise, cases, folder)
         assert points == exercise.points, (exercise.name, message)
+
+
+def gathering_sliding_window(q, k, v, t):
+    """A fair sliding-window kernel that copies each query's t + 1 keys and values."""
+    n, d = q.shape
+    keys = np.arange(n)[:, None] - t + np.arange(t + 1)[None, :]
+    scores = np.einsum("nd,nrd->nr", q, k[np.maximum(keys, 0)]) / np.sqrt(d)
+    scores = np.where(keys >= 0, scores, -np.inf)
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return np.einsum("nr,nrd->nd", e / e.sum(axis=1, keepdims=True), v[np.maximum(keys, 0)])
+
+
+def test_memory_bound_separates_copies_of_the_band_from_n_by_n() -> None:
+    cases = lab_hidden_tests.draw_cases(NAMES.index("sliding_window_attention"), 5)
+    peak_case = next(case for case in cases if case.measure == "peak")
+    assert lab_harness.peak_memory(gathering_sliding_window, list(peak_case.args)) < (
+        lab_hidden_tests.MEMORY_BOUND)
+    n = lab_hidden_tests.MEMORY_N
+    assert lab_harness.peak_memory(np.ones, [(n, n), bool]) > lab_hidden_tests.MEMORY_BOUND
+    for case in cases[:3]:
+        assert lab_hidden_tests.judge(case.expected, gathering_sliding_window(*case.args)) is None
