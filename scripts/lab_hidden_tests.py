@@ -8,11 +8,13 @@ never from the notebook. An exercise scores its points only when every case pass
 structure cases included; grade_lab.py runs the cases in the submission's kernel.
 
 Structure cases measure rather than compare:
-* the two efficient kernels may not allocate an n x n array (tracemalloc peak under
-  n^2/2 bytes at n = 3072, where n x n booleans alone take n^2 bytes), and may not
-  loop over queries in Python: doubling n from 1024 to 2048 may add fewer Python
-  lines of the submission than the n = 1024 queries it adds (a loop over queries adds
-  at least two per query);
+* the two efficient kernels may not allocate an n x n array: their tracemalloc peak
+  at n = 3072, d = 2 must stay under 3n^2/4 bytes, which n x n booleans alone
+  exceed, while a kernel that gathers copies of each query's t + 1 keys and values
+  peaks near 0.4 n^2;
+* nor may they loop over queries in Python: doubling n from 1024 to 2048 must add
+  fewer Python lines of the submission than the 1024 queries it adds (a loop over
+  queries adds at least two per query);
 * the wavefront must take a number of Python steps linear in n: with L(n) the lines
   run at grid side n, L(32) - L(16) may be at most 3 (L(16) - L(8)). A loop of 2n - 1
   batched steps gives a ratio of 2, a double loop over cells 4, whatever its constant cost.
@@ -31,7 +33,8 @@ import rnn2d
 
 # Agreement with the reference within float64 rounding of a few dozen operations.
 RTOL, ATOL = 1e-7, 1e-9
-MEMORY_N, MEMORY_D, KERNEL_PARAMETER = 3072, 4, 16
+MEMORY_N, MEMORY_D, KERNEL_PARAMETER = 3072, 2, 16
+MEMORY_BOUND = 3 * MEMORY_N * MEMORY_N // 4
 LINES_N, LINES_D = 1024, 4
 WAVEFRONT_SIDES = (8, 16, 32)
 # A limit on lines counted, so that a double loop under the tracer stops early.
@@ -210,9 +213,9 @@ def _kernel_structure_cases(rng: np.random.Generator, name: str) -> list[Case]:
 
 def _kernel_structure(measured: list[int]) -> str | None:
     peak, lines, doubled_lines = measured
-    if peak > MEMORY_N * MEMORY_N // 2:
+    if peak > MEMORY_BOUND:
         return (f"allocates {peak / 1e6:.1f} MB at n = {MEMORY_N}, over the "
-                f"{MEMORY_N * MEMORY_N // 2 / 1e6:.1f} MB an n x n-free kernel needs")
+                f"{MEMORY_BOUND / 1e6:.1f} MB an n x n-free kernel needs")
     if doubled_lines - lines >= LINES_N:
         return (f"loops over queries in Python: {doubled_lines - lines} more lines run "
                 f"for {LINES_N} more queries")
