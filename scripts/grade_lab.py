@@ -67,8 +67,16 @@ DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef
 HARNESS_NAME = "_lab_grader_harness"
 # What the bundle installs on Gradescope, at the versions this grader is tested with.
 GRADING_PACKAGES = ("numpy", "matplotlib", "ipykernel", "jupyter_client", "nbformat")
-BUNDLE_SCRIPTS = ("grade_lab.py", "lab_hidden_tests.py", "lab_harness.py", "cli.py",
-                  "safe_files.py", "attention.py", "attention_kernels.py", "rnn2d.py")
+BUNDLE_SCRIPTS = (
+    "grade_lab.py",
+    "lab_hidden_tests.py",
+    "lab_harness.py",
+    "cli.py",
+    "safe_files.py",
+    "attention.py",
+    "attention_kernels.py",
+    "rnn2d.py",
+)
 
 
 # The submission and which of its code runs.
@@ -143,7 +151,9 @@ class Kernel:
     def __init__(self, cwd: Path) -> None:
         self.manager = KernelManager(kernel_name="python3")
         self.manager.start_kernel(
-            cwd=str(cwd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=str(cwd),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             env={**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
         )
         self.client = self.manager.client()
@@ -162,8 +172,9 @@ class Kernel:
         """Run code; past timeout seconds interrupt it, and kill the kernel if that fails."""
         if self.dead:
             return Outcome("dead")
-        msg_id = self.client.execute(code, store_history=False, allow_stdin=False,
-                                     stop_on_error=False)
+        msg_id = self.client.execute(
+            code, store_history=False, allow_stdin=False, stop_on_error=False
+        )
         finished = self._wait_idle(msg_id, time.monotonic() + timeout)
         if finished is not None:
             return finished
@@ -309,11 +320,13 @@ def grade(notebook: nbformat.NotebookNode, seed: int, timeout: int) -> Report:
         kernel = Kernel(work)
         try:
             ready = kernel.wait_ready(deadline - time.monotonic())
-            load = (f"import importlib.util as _u, sys as _s\n"
-                    f"_spec = _u.spec_from_file_location({HARNESS_NAME!r}, {str(HARNESS)!r})\n"
-                    f"_s.modules[{HARNESS_NAME!r}] = _u.module_from_spec(_spec)\n"
-                    f"_spec.loader.exec_module(_s.modules[{HARNESS_NAME!r}])\n"
-                    f"del _u, _s, _spec")
+            load = (
+                f"import importlib.util as _u, sys as _s\n"
+                f"_spec = _u.spec_from_file_location({HARNESS_NAME!r}, {str(HARNESS)!r})\n"
+                f"_s.modules[{HARNESS_NAME!r}] = _u.module_from_spec(_spec)\n"
+                f"_spec.loader.exec_module(_s.modules[{HARNESS_NAME!r}])\n"
+                f"del _u, _s, _spec"
+            )
             if not ready or kernel.execute(load, step_limit()).status != "ok":
                 notes.append("the kernel did not start")
                 kernel.dead = True
@@ -327,15 +340,23 @@ def grade(notebook: nbformat.NotebookNode, seed: int, timeout: int) -> Report:
                     notes.append(f"{label} was stopped at the time limit")
             for number, exercise in enumerate(lab_hidden_tests.EXERCISES):
                 if kernel.dead or step_limit() <= 0:
-                    results.append(Result(exercise.name, 0, exercise.points,
-                                          f"not graded: the {timeout} s time limit was reached"))
+                    results.append(
+                        Result(
+                            exercise.name,
+                            0,
+                            exercise.points,
+                            f"not graded: the {timeout} s time limit was reached",
+                        )
+                    )
                     continue
                 cases = lab_hidden_tests.draw_cases(number, seed)
                 folder = Path(tmp) / exercise.name
                 _write_cases(folder, cases)
                 limit = step_limit()
-                call = (f"__import__('sys').modules[{HARNESS_NAME!r}].run("
-                        f"globals(), {exercise.name!r}, {str(folder)!r})")
+                call = (
+                    f"__import__('sys').modules[{HARNESS_NAME!r}].run("
+                    f"globals(), {exercise.name!r}, {str(folder)!r})"
+                )
                 outcome = kernel.execute(call, limit)
                 if outcome.status == "ok":
                     score, message = _judge(exercise, cases, folder)
@@ -348,8 +369,10 @@ def grade(notebook: nbformat.NotebookNode, seed: int, timeout: int) -> Report:
             if not kernel.dead:
                 kernel.stop()
     if kernel.printed > KEPT_OUTPUT:
-        notes.append(f"the submission printed {kernel.printed} characters; "
-                     f"output past {KEPT_OUTPUT} is discarded")
+        notes.append(
+            f"the submission printed {kernel.printed} characters; "
+            f"output past {KEPT_OUTPUT} is discarded"
+        )
     return Report(results, notes, time.monotonic() - start)
 
 
@@ -370,8 +393,13 @@ def gradescope_results(report: Report) -> dict:
         "execution_time": round(report.seconds),
         "output": "\n".join(report.notes),
         "tests": [
-            {"name": r.name, "score": r.score, "max_score": r.points, "output": r.message,
-             "visibility": "visible"}
+            {
+                "name": r.name,
+                "score": r.score,
+                "max_score": r.points,
+                "output": r.message,
+                "visibility": "visible",
+            }
             for r in report.results
         ],
     }
@@ -379,8 +407,9 @@ def gradescope_results(report: Report) -> dict:
 
 def ungraded(reason: str) -> Report:
     """A report of zero points everywhere, for a submission that cannot be graded."""
-    results = [Result(e.name, 0, e.points, f"not graded: {reason}")
-               for e in lab_hidden_tests.EXERCISES]
+    results = [
+        Result(e.name, 0, e.points, f"not graded: {reason}") for e in lab_hidden_tests.EXERCISES
+    ]
     return Report(results, [reason], 0.0)
 
 
@@ -388,7 +417,8 @@ def bundle_files(seed: int, timeout: int) -> dict[str, bytes]:
     """The autograder's files: scripts, requirements, setup.sh and run_autograder."""
     files = {name: (SCRIPTS / name).read_bytes() for name in BUNDLE_SCRIPTS}
     files["requirements.txt"] = "".join(
-        f"{package}=={version(package)}\n" for package in GRADING_PACKAGES).encode()
+        f"{package}=={version(package)}\n" for package in GRADING_PACKAGES
+    ).encode()
     files["setup.sh"] = (
         b"#!/usr/bin/env bash\n"
         b"# Gradescope runs this once, as root, when it builds the autograder's image.\n"
@@ -440,18 +470,34 @@ def main(argv: list[str] | None = None) -> int:
         description="Grade a lab notebook against hidden tests drawn from a seed, "
         "or write a Gradescope autograder.",
     )
-    parser.add_argument("submission", nargs="?", type=path_argument,
-                        help="the submitted notebook (.ipynb)")
-    parser.add_argument("--seed", type=whole_number(0, 10**12), default=DEFAULT_SEED,
-                        help="seed of the hidden tests; keep yours private (default: %(default)s)")
-    parser.add_argument("--timeout", type=whole_number(5, 3600), default=DEFAULT_TIMEOUT,
-                        help="seconds for the whole run, kernel start included "
-                        "(default: %(default)s)")
-    parser.add_argument("--gradescope", type=path_argument, metavar="DIR",
-                        help="existing folder to write the Gradescope autograder into")
-    parser.add_argument("--autograder-root", type=path_argument, metavar="ROOT",
-                        help="grade ROOT/submission/*.ipynb into ROOT/results/results.json "
-                        "(what the autograder's run_autograder calls)")
+    parser.add_argument(
+        "submission", nargs="?", type=path_argument, help="the submitted notebook (.ipynb)"
+    )
+    parser.add_argument(
+        "--seed",
+        type=whole_number(0, 10**12),
+        default=DEFAULT_SEED,
+        help="seed of the hidden tests; keep yours private (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=whole_number(5, 3600),
+        default=DEFAULT_TIMEOUT,
+        help="seconds for the whole run, kernel start included (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--gradescope",
+        type=path_argument,
+        metavar="DIR",
+        help="existing folder to write the Gradescope autograder into",
+    )
+    parser.add_argument(
+        "--autograder-root",
+        type=path_argument,
+        metavar="ROOT",
+        help="grade ROOT/submission/*.ipynb into ROOT/results/results.json "
+        "(what the autograder's run_autograder calls)",
+    )
     args = parser.parse_args(argv)
     if args.submission is None and args.gradescope is None and args.autograder_root is None:
         parser.error("give a SUBMISSION to grade, --gradescope DIR or --autograder-root ROOT")

@@ -32,7 +32,10 @@ _LIBRARY_ROOTS = tuple(
 # The harness keeps its own references, so that a submission that replaces
 # tracemalloc.start or sys.settrace in its namespace does not change what is measured.
 _start, _stop, _traced, _reset_peak = (
-    tracemalloc.start, tracemalloc.stop, tracemalloc.get_traced_memory, tracemalloc.reset_peak
+    tracemalloc.start,
+    tracemalloc.stop,
+    tracemalloc.get_traced_memory,
+    tracemalloc.reset_peak,
 )
 _settrace, _gettrace = sys.settrace, sys.gettrace
 
@@ -125,18 +128,22 @@ def run(namespace: dict, name: str, folder: str) -> None:
         for index, case in enumerate(cases):
             # Each case gets its own copies: a function that writes into its inputs
             # must not change the next case.
-            args = [np.array(a) if isinstance(a, np.ndarray) else a
-                    for a in (_argument(spec, inputs) for spec in case["args"])]
+            args = [
+                np.array(a) if isinstance(a, np.ndarray) else a
+                for a in (_argument(spec, inputs) for spec in case["args"])
+            ]
             try:
                 if case["measure"] == "peak":
                     results.append({"kind": "int", "value": peak_memory(function, args)})
                 elif case["measure"] == "lines":
                     results.append(
-                        {"kind": "int", "value": count_lines(function, args, case["limit"])})
+                        {"kind": "int", "value": count_lines(function, args, case["limit"])}
+                    )
                 else:
                     results.append(_describe(function(*args), f"r{index}", arrays))
             except (Exception, SystemExit) as error:  # noqa: BLE001 - any failure scores 0
-                results.append({"kind": "error", "type": type(error).__name__,
-                                "message": str(error)[:300]})
+                results.append(
+                    {"kind": "error", "type": type(error).__name__, "message": str(error)[:300]}
+                )
     np.savez(folder / "outputs.npz", **arrays)
     (folder / "results.json").write_text(json.dumps(results))

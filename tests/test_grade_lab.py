@@ -48,20 +48,25 @@ def cell(source: str, tags: list[str] | None = None) -> nbformat.NotebookNode:
 
 
 def test_tagged_cells_run_whole_and_others_only_their_definitions() -> None:
-    nb = nbformat.v4.new_notebook(cells=[
-        cell("%config InlineBackend.figure_formats = ['svg']\nimport numpy as np\nrng = 1",
-             ["setup"]),
-        cell("def _reference(n):\n    return n", ["checks"]),
-        cell("def causal_mask(n):\n    return _reference(n)", ["exercise"]),
-        cell("check_causal_mask(causal_mask)"),
-        cell("import math\ndef helper(x):\n    return x\nfig = plot(helper)\n%timeit helper(1)"),
-        cell("def check_strided_mask(f):\n    pass\ndef _table():\n    return {}"),
-        cell("best = 0\nfor n in range(10):\n    best = n", ["timing"]),
-        cell("def broken(:\n    pass"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            cell(
+                "%config InlineBackend.figure_formats = ['svg']\nimport numpy as np\nrng = 1",
+                ["setup"],
+            ),
+            cell("def _reference(n):\n    return n", ["checks"]),
+            cell("def causal_mask(n):\n    return _reference(n)", ["exercise"]),
+            cell("check_causal_mask(causal_mask)"),
+            cell(
+                "import math\ndef helper(x):\n    return x\nfig = plot(helper)\n%timeit helper(1)"
+            ),
+            cell("def check_strided_mask(f):\n    pass\ndef _table():\n    return {}"),
+            cell("best = 0\nfor n in range(10):\n    best = n", ["timing"]),
+            cell("def broken(:\n    pass"),
+        ]
+    )
     runs = grade_lab.code_to_run(nb)
-    assert [label for label, _ in runs] == [
-        f"cell {i} ({nb.cells[i].id})" for i in (0, 2, 4)]
+    assert [label for label, _ in runs] == [f"cell {i} ({nb.cells[i].id})" for i in (0, 2, 4)]
     assert runs[0][1] == nb.cells[0].source and runs[1][1] == nb.cells[2].source
     assert runs[2][1] == "import math\n\ndef helper(x):\n    return x"
 
@@ -71,8 +76,9 @@ def test_tagged_cells_run_whole_and_others_only_their_definitions() -> None:
 
 def test_cases_depend_on_the_seed_and_nothing_else() -> None:
     def labels(seed: int) -> list[list[str]]:
-        return [[case.label for case in lab_hidden_tests.draw_cases(i, seed)]
-                for i in range(len(NAMES))]
+        return [
+            [case.label for case in lab_hidden_tests.draw_cases(i, seed)] for i in range(len(NAMES))
+        ]
 
     assert labels(7) == labels(7)
     assert labels(7) != labels(8)
@@ -124,7 +130,7 @@ def test_structure_judges() -> None:
     assert lab_hidden_tests._wavefront_structure(linear) is None
     assert "2n - 1" in lab_hidden_tests._wavefront_structure(quadratic)
     bound = lab_hidden_tests.MEMORY_BOUND
-    assert bound < lab_hidden_tests.MEMORY_N ** 2  # n x n booleans break it
+    assert bound < lab_hidden_tests.MEMORY_N**2  # n x n booleans break it
     assert lab_hidden_tests._kernel_structure([bound, 20, 20]) is None
     assert "allocates" in lab_hidden_tests._kernel_structure([bound + 1, 20, 20])
     per_query = [2_000_000, 2 * 1024 + 9, 4 * 1024 + 9]
@@ -207,8 +213,13 @@ def test_gradescope_bundle_holds_everything_it_runs(command, tmp_path: Path) -> 
 
 def test_results_follow_the_gradescope_schema() -> None:
     report = grade_lab.Report(
-        [grade_lab.Result("causal_mask", 1, 1, "passed 5 hidden cases"),
-         grade_lab.Result("strided_mask", 0, 1, "missing")], ["cell 3 raised"], 4.2)
+        [
+            grade_lab.Result("causal_mask", 1, 1, "passed 5 hidden cases"),
+            grade_lab.Result("strided_mask", 0, 1, "missing"),
+        ],
+        ["cell 3 raised"],
+        4.2,
+    )
     results = grade_lab.gradescope_results(report)
     assert results["score"] == 1 and results["execution_time"] == 4
     assert set(results) == {"score", "execution_time", "output", "tests"}
@@ -223,8 +234,11 @@ def test_results_follow_the_gradescope_schema() -> None:
 
 def write_notebook(path: Path, cells: list[nbformat.NotebookNode]) -> Path:
     nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)
     return path
 
@@ -329,13 +343,23 @@ raise RuntimeError("a cell that raises")""",
 
 @pytest.mark.slow
 def test_fakes_and_wrong_structures_lose_their_points(tmp_path: Path) -> None:
-    extra = [cell(CORRECT_NEW, ["exercise"]), cell(WRONG_NEW, ["exercise"]),
-             cell("print('x' * 4_000_000)", ["setup"])]
+    extra = [
+        cell(CORRECT_NEW, ["exercise"]),
+        cell(WRONG_NEW, ["exercise"]),
+        cell("print('x' * 4_000_000)", ["setup"]),
+    ]
     path = write_notebook(tmp_path / "fakes.ipynb", with_changes(dict(FAKES), extra))
     result = grade(path)
     got = scores(result.stdout)
-    zero = {"causal_mask", "strided_mask", "windowed_attention", "sliding_window_attention",
-            "rnn2d_wavefront", "grid_operations", "conv_stack_parameters"}
+    zero = {
+        "causal_mask",
+        "strided_mask",
+        "windowed_attention",
+        "sliding_window_attention",
+        "rnn2d_wavefront",
+        "grid_operations",
+        "conv_stack_parameters",
+    }
     for name, (points, message) in got.items():
         assert points == (0 if name in zero else full(name)), (name, message)
     assert "NameError: name '_reference_mask' is not defined" in got["causal_mask"][1]
@@ -351,8 +375,9 @@ def test_fakes_and_wrong_structures_lose_their_points(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_endless_loops_are_stopped_and_graded(tmp_path: Path) -> None:
-    changes = {"dense_attention": "def dense_attention(q, k, v, mask):\n    while True:\n"
-                                  "        pass"}
+    changes = {
+        "dense_attention": "def dense_attention(q, k, v, mask):\n    while True:\n        pass"
+    }
     extra = [cell("while True:\n    pass", ["exercise"])]
     path = write_notebook(tmp_path / "loops.ipynb", with_changes(changes, extra))
     start = time.perf_counter()
@@ -375,15 +400,22 @@ def test_gradescope_autograder_scores_as_the_command_does(worked, tmp_path: Path
     python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
     python.chmod(0o755)
     (root / "submission" / "my lab.ipynb").write_bytes(LAB.read_bytes())
-    run = subprocess.run([str(root / "source" / "run_autograder")], cwd=root, timeout=180,
-                         env={**os.environ, "AUTOGRADER_ROOT": str(root)},
-                         capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [str(root / "source" / "run_autograder")],
+        cwd=root,
+        timeout=180,
+        env={**os.environ, "AUTOGRADER_ROOT": str(root)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     results = json.loads((root / "results" / "results.json").read_text())
     expected = scores(worked[0].stdout)
     assert [t["name"] for t in results["tests"]] == NAMES
     assert {t["name"]: t["score"] for t in results["tests"]} == {
-        name: points for name, (points, _) in expected.items()}
+        name: points for name, (points, _) in expected.items()
+    }
     assert results["score"] == sum(points for points, _ in expected.values())
     for test in results["tests"]:
         assert test["max_score"] == full(test["name"]) and test["visibility"] == "visible"
@@ -431,8 +463,15 @@ def test_memory_bound_separates_copies_of_the_band_from_n_by_n() -> None:
     cases = lab_hidden_tests.draw_cases(NAMES.index("sliding_window_attention"), 5)
     peak_case = next(case for case in cases if case.measure == "peak")
     assert lab_harness.peak_memory(gathering_sliding_window, list(peak_case.args)) < (
-        lab_hidden_tests.MEMORY_BOUND)
+        lab_hidden_tests.MEMORY_BOUND
+    )
     n = lab_hidden_tests.MEMORY_N
     assert lab_harness.peak_memory(np.ones, [(n, n), bool]) > lab_hidden_tests.MEMORY_BOUND
     for case in cases[:3]:
         assert lab_hidden_tests.judge(case.expected, gathering_sliding_window(*case.args)) is None
+
+
+def test_instructors_points_table_is_the_grading_table() -> None:
+    text = (ROOT / "scripts" / "INSTRUCTORS.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| (\d+) \|", text, re.M)
+    assert rows == [(e.name, str(e.points)) for e in lab_hidden_tests.EXERCISES]
