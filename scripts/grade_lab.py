@@ -158,15 +158,16 @@ class Kernel:
         )
         self.client = self.manager.client()
         self.client.start_channels()
-        self.dead = False
+        # Empty while the kernel runs; then what happened to it, for the report.
+        self.dead = ""
         self.printed = 0
 
     def wait_ready(self, timeout: float) -> bool:
         try:
             self.client.wait_for_ready(timeout=max(timeout, 0.1))
         except RuntimeError:
-            self.dead = True
-        return not self.dead
+            return False
+        return True
 
     def execute(self, code: str, timeout: float) -> Outcome:
         """Run code; past timeout seconds interrupt it, and kill the kernel if that fails."""
@@ -180,7 +181,7 @@ class Kernel:
             return finished
         self.manager.interrupt_kernel()
         if self._wait_idle(msg_id, time.monotonic() + 5) is None:
-            self.stop()
+            self.stop("ignored an interrupt and was stopped")
         return Outcome("timeout")
 
     def _wait_idle(self, msg_id: str, deadline: float) -> Outcome | None:
@@ -191,7 +192,7 @@ class Kernel:
                 message = self.client.get_iopub_msg(timeout=min(remaining, 1.0))
             except queue.Empty:
                 if not self.manager.is_alive():
-                    self.dead = True
+                    self.stop("died")
                     return Outcome("dead")
                 continue
             if message["parent_header"].get("msg_id") != msg_id:
@@ -205,10 +206,12 @@ class Kernel:
                 return Outcome("error", error) if error else Outcome("ok")
         return None
 
-    def stop(self) -> None:
-        self.dead = True
-        self.client.stop_channels()
-        self.manager.shutdown_kernel(now=True)
+    def stop(self, why: str) -> None:
+        """Stop the kernel, once, and remember why."""
+        if not self.dead:
+            self.dead = why
+            self.client.stop_channels()
+            self.manager.shutdown_kernel(now=True)
 
 
 # Grading.
@@ -328,8 +331,7 @@ def grade(notebook: nbformat.NotebookNode, seed: int, timeout: int) -> Report:
                 f"del _u, _s, _spec"
             )
             if not ready or kernel.execute(load, step_limit()).status != "ok":
-                notes.append("the kernel did not start")
-                kernel.dead = True
+                kernel.stop("did not start")
             for label, code in code_to_run(notebook):
                 if kernel.dead or step_limit() <= 0:
                     break
@@ -340,14 +342,12 @@ def grade(notebook: nbformat.NotebookNode, seed: int, timeout: int) -> Report:
                     notes.append(f"{label} was stopped at the time limit")
             for number, exercise in enumerate(lab_hidden_tests.EXERCISES):
                 if kernel.dead or step_limit() <= 0:
-                    results.append(
-                        Result(
-                            exercise.name,
-                            0,
-                            exercise.points,
-                            f"not graded: the {timeout} s time limit was reached",
-                        )
+                    why = (
+                        f"the kernel {kernel.dead}"
+                        if kernel.dead
+                        else (f"the {timeout} s time limit was reached")
                     )
+                    results.append(Result(exercise.name, 0, exercise.points, f"not graded: {why}"))
                     continue
                 cases = lab_hidden_tests.draw_cases(number, seed)
                 folder = Path(tmp) / exercise.name
@@ -362,12 +362,15 @@ def grade(notebook: nbformat.NotebookNode, seed: int, timeout: int) -> Report:
                     score, message = _judge(exercise, cases, folder)
                 elif outcome.status == "timeout":
                     score, message = 0, f"stopped after {limit:.0f} s"
+                elif outcome.status == "dead":
+                    score, message = 0, f"not graded: the kernel {kernel.dead}"
                 else:
-                    score, message = 0, f"the kernel failed: {outcome.error or 'it died'}"
+                    score, message = 0, f"the tests could not run in the kernel: {outcome.error}"
                 results.append(Result(exercise.name, score, exercise.points, message))
         finally:
-            if not kernel.dead:
-                kernel.stop()
+            kernel.stop("was stopped")
+    if kernel.dead != "was stopped":
+        notes.append(f"the kernel {kernel.dead}")
     if kernel.printed > KEPT_OUTPUT:
         notes.append(
             f"the submission printed {kernel.printed} characters; "

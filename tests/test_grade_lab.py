@@ -475,3 +475,24 @@ def test_instructors_points_table_is_the_grading_table() -> None:
     text = (ROOT / "scripts" / "INSTRUCTORS.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| `(\w+)` \| (\d+) \|", text, re.M)
     assert rows == [(e.name, str(e.points)) for e in lab_hidden_tests.EXERCISES]
+
+
+@pytest.mark.slow
+def test_a_kernel_that_ignores_interrupts_is_stopped(tmp_path: Path) -> None:
+    changes = {
+        "dense_attention": """def dense_attention(q, k, v, mask):
+    while True:
+        try:
+            time.sleep(0.1)
+        except KeyboardInterrupt:
+            pass"""
+    }
+    path = write_notebook(tmp_path / "stubborn.ipynb", with_changes(changes, []))
+    result = grade(path, "--timeout", "20", timeout=60)
+    got = scores(result.stdout)
+    assert got["masked_softmax"][0] == full("masked_softmax")
+    assert got["dense_attention"] == (0, "stopped after 5 s")
+    after = NAMES[NAMES.index("dense_attention") + 1 :]
+    for name in after:
+        assert got[name] == (0, "not graded: the kernel ignored an interrupt and was stopped")
+    assert "note: the kernel ignored an interrupt and was stopped" in result.stdout
