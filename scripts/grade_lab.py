@@ -16,7 +16,7 @@ Which cells run, whatever the notebook's check cells contain:
   function: that is the checks cell with its tag lost.
 A cell that raises or runs out of time is noted and the next one runs; an exercise
 whose function is missing, raises, is wrong or breaks a structure test scores 0.
-Printed output is drained and counted, never kept past 10 kB.
+Printed output is drained and counted, never kept; past 10 kB a note says how much.
 
 `--gradescope DIR` writes a Gradescope autograder (setup.sh, run_autograder, this
 grader, the reference code and the seed) into DIR; its run_autograder calls
@@ -60,7 +60,8 @@ DEFAULT_SEED = 2020
 DEFAULT_TIMEOUT = 120
 # A notebook with its figures is a few MB; one past this is not a lab submission.
 MAX_NOTEBOOK_BYTES = 20_000_000
-KEPT_OUTPUT = 10_000
+# Printed output is never kept; past this many characters the report mentions it.
+NOTED_OUTPUT = 10_000
 RUN_WHOLE = {"setup", "definitions", "exercise"}
 NEVER_RUN = {"checks", "timing"}
 DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -371,11 +372,8 @@ def grade(notebook: nbformat.NotebookNode, seed: int, timeout: int) -> Report:
             kernel.stop("was stopped")
     if kernel.dead != "was stopped":
         notes.append(f"the kernel {kernel.dead}")
-    if kernel.printed > KEPT_OUTPUT:
-        notes.append(
-            f"the submission printed {kernel.printed} characters; "
-            f"output past {KEPT_OUTPUT} is discarded"
-        )
+    if kernel.printed > NOTED_OUTPUT:
+        notes.append(f"the submission printed {kernel.printed} characters (not shown)")
     return Report(results, notes, time.monotonic() - start)
 
 

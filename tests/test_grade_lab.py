@@ -188,6 +188,8 @@ def test_unsafe_gradescope_targets_are_refused(command, tmp_path: Path) -> None:
     (bundle / "run_autograder").mkdir()
     refused(command("grade_lab", ["--gradescope", "bundle"]), "a folder")
     assert sorted(p.name for p in bundle.iterdir()) == ["run_autograder"]
+    refused(command("grade_lab", ["--autograder-root", "absent"]), "--autograder-root")
+    refused(command("grade_lab", ["x.ipynb", "--autograder-root", "bundle"]), "ROOT/submission")
     assert (tmp_path / "elsewhere").read_text() == "keep\n"
 
 
