@@ -1,0 +1,500 @@
+"""The lab grader: which code it runs, what its hidden tests accept, how it survives
+hostile submissions, its command-line errors and its Gradescope autograder."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import grade_lab
+import lab_harness
+import lab_hidden_tests
+import nbformat
+import numpy as np
+import pytest
+from conftest import ROOT, run_script
+
+LAB = ROOT / "docs" / "lab" / "attention-lab.ipynb"
+STUDENT = ROOT / "docs" / "lab" / "attention-lab-student.ipynb"
+NAMES = [exercise.name for exercise in lab_hidden_tests.EXERCISES]
+LINE = re.compile(r"(\w+): (\d+) / (\d+) \((.*)\)")
+
+
+def scores(stdout: str) -> dict[str, tuple[int, str]]:
+    """Points and message per exercise from the grader's output, checking its shape."""
+    lines = [line for line in stdout.splitlines() if not line.startswith("note: ")]
+    assert re.fullmatch(r"score: \d+ / \d+", lines[-1]), stdout
+    parsed = {m[1]: (int(m[2]), m[4]) for m in map(LINE.fullmatch, lines[:-1])}
+    assert list(parsed) == NAMES, stdout
+    total = sum(points for points, _ in parsed.values())
+    assert lines[-1] == f"score: {total} / {sum(e.points for e in lab_hidden_tests.EXERCISES)}"
+    return parsed
+
+
+def full(name: str) -> int:
+    return next(e.points for e in lab_hidden_tests.EXERCISES if e.name == name)
+
+
+# Which code runs.
+
+
+def cell(source: str, tags: list[str] | None = None) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell(source, metadata={"tags": tags} if tags else {})
+
+
+def test_tagged_cells_run_whole_and_others_only_their_definitions() -> None:
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            cell(
+                "%config InlineBackend.figure_formats = ['svg']\nimport numpy as np\nrng = 1",
+                ["setup"],
+            ),
+            cell("def _reference(n):\n    return n", ["checks"]),
+            cell("def causal_mask(n):\n    return _reference(n)", ["exercise"]),
+            cell("check_causal_mask(causal_mask)"),
+            cell(
+                "import math\ndef helper(x):\n    return x\nfig = plot(helper)\n%timeit helper(1)"
+            ),
+            cell("def check_strided_mask(f):\n    pass\ndef _table():\n    return {}"),
+            cell("best = 0\nfor n in range(10):\n    best = n", ["timing"]),
+            cell("def broken(:\n    pass"),
+        ]
+    )
+    runs = grade_lab.code_to_run(nb)
+    assert [label for label, _ in runs] == [f"cell {i} ({nb.cells[i].id})" for i in (0, 2, 4)]
+    assert runs[0][1] == nb.cells[0].source and runs[1][1] == nb.cells[2].source
+    assert runs[2][1] == "import math\n\ndef helper(x):\n    return x"
+
+
+# The hidden cases: drawn from the seed, away from the notebook's own check cases.
+
+
+def test_cases_depend_on_the_seed_and_nothing_else() -> None:
+    def labels(seed: int) -> list[list[str]]:
+        return [
+            [case.label for case in lab_hidden_tests.draw_cases(i, seed)] for i in range(len(NAMES))
+        ]
+
+    assert labels(7) == labels(7)
+    assert labels(7) != labels(8)
+    assert len(NAMES) == 13 and len(set(NAMES)) == 13
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_mask_cases_reach_past_the_check_cases(seed: int) -> None:
+    # The checks cell tries n in (1, 2, 5, 12) for causal_mask and n <= 12 for the others.
+    for number in range(3):
+        sizes = [case.args[0] for case in lab_hidden_tests.draw_cases(number, seed)]
+        assert any(n > 12 for n in sizes), (NAMES[number], sizes)
+
+
+def test_new_exercises_expect_the_chapter_conventions() -> None:
+    cases = {name: lab_hidden_tests.draw_cases(i, 3) for i, name in enumerate(NAMES)}
+    for case in cases["cell_operations"]:
+        c, h = case.args
+        assert case.expected == (h * c + 2 * h * h, h * c + 2 * h * h - h)
+    for case in cases["grid_operations"]:
+        n, c, h = case.args
+        assert sum(case.expected) == n * n * (2 * h * c + 4 * h * h - h)
+    for case in cases["conv_stack_receptive_field"]:
+        layers, k = (*case.args, 3)[:2]
+        assert case.expected == layers * (k - 1) + 1
+    for case in cases["conv_stack_parameters"]:
+        layers, c, h, k = (*case.args, 3)[:4]
+        assert case.expected == k * k * c * h + (layers - 1) * k * k * h * h
+
+
+def test_judges_reject_near_misses() -> None:
+    mask = np.tri(4, dtype=bool)
+    assert lab_hidden_tests.judge(mask, mask.copy()) is None
+    assert "boolean" in lab_hidden_tests.judge(mask, mask.astype(int))
+    assert "entries differ" in lab_hidden_tests.judge(mask, mask.T)
+    assert "shape" in lab_hidden_tests.judge(mask, mask[:3])
+    values = np.linspace(0, 1, 6).reshape(2, 3)
+    assert lab_hidden_tests.judge(values, values + 1e-12) is None
+    assert "difference" in lab_hidden_tests.judge(values, values + 1e-6)
+    assert "inf or nan" in lab_hidden_tests.judge(values, np.full_like(values, np.nan))
+    assert lab_hidden_tests.judge((3, 4), (3, 4)) is None
+    assert "pair" in lab_hidden_tests.judge((3, 4), 7)
+    assert "expected 7" in lab_hidden_tests.judge(7, 8)
+    assert "whole number" in lab_hidden_tests.judge(7, grade_lab.Other("float"))
+
+
+def test_structure_judges() -> None:
+    linear, quadratic = [79, 159, 319], [277, 1061, 4165]
+    assert lab_hidden_tests._wavefront_structure(linear) is None
+    assert "2n - 1" in lab_hidden_tests._wavefront_structure(quadratic)
+    bound = lab_hidden_tests.MEMORY_BOUND
+    assert bound < lab_hidden_tests.MEMORY_N**2  # n x n booleans break it
+    assert lab_hidden_tests._kernel_structure([bound, 20, 20]) is None
+    assert "allocates" in lab_hidden_tests._kernel_structure([bound + 1, 20, 20])
+    per_query = [2_000_000, 2 * 1024 + 9, 4 * 1024 + 9]
+    assert "loops over queries" in lab_hidden_tests._kernel_structure(per_query)
+
+
+# Bad input: one line on stderr, exit status 2, nothing graded.
+
+
+def refused(result: tuple[int, str, str], argument: str) -> None:
+    status, out, err = result
+    assert status == 2 and out == "", (status, out, err)
+    assert err.count("\n") == 1 and err.startswith("grade_lab.py: error: "), err
+    assert argument in err, err
+
+
+def test_bad_submissions_are_refused(command, tmp_path: Path) -> None:
+    refused(command("grade_lab", ["missing.ipynb"]), "missing.ipynb")
+    (tmp_path / "text.ipynb").write_text("print('hello')\n")
+    refused(command("grade_lab", ["text.ipynb"]), "not a notebook")
+    (tmp_path / "list.ipynb").write_text("[1, 2]")
+    refused(command("grade_lab", ["list.ipynb"]), "not a notebook")
+    (tmp_path / "cells.ipynb").write_text('{"nbformat": 4, "nbformat_minor": 5, "cells": 3}')
+    refused(command("grade_lab", ["cells.ipynb"]), "invalid notebook")
+    (tmp_path / "folder.ipynb").mkdir()
+    refused(command("grade_lab", ["folder.ipynb"]), "a folder")
+    os.mkfifo(tmp_path / "pipe.ipynb")
+    refused(command("grade_lab", ["pipe.ipynb"]), "a named pipe")
+    with open(tmp_path / "huge.ipynb", "wb") as fh:
+        fh.truncate(grade_lab.MAX_NOTEBOOK_BYTES + 1)
+    refused(command("grade_lab", ["huge.ipynb"]), "over the limit")
+    refused(command("grade_lab", [""]), "empty")
+    refused(command("grade_lab", []), "SUBMISSION")
+
+
+@pytest.mark.parametrize("seed", ["-1", "1e3", "１２", "12.0", "9" * 40, ""])
+def test_bad_seeds_are_refused(command, seed: str) -> None:
+    refused(command("grade_lab", [str(LAB), "--seed", seed]), "--seed")
+
+
+def test_bad_timeouts_are_refused(command) -> None:
+    refused(command("grade_lab", [str(LAB), "--timeout", "0"]), "--timeout")
+
+
+def test_unsafe_gradescope_targets_are_refused(command, tmp_path: Path) -> None:
+    refused(command("grade_lab", ["--gradescope", "absent"]), "does not exist")
+    (tmp_path / "file").write_text("x")
+    refused(command("grade_lab", ["--gradescope", "file"]), "not a folder")
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (tmp_path / "elsewhere").write_text("keep\n")
+    (bundle / "setup.sh").symlink_to(tmp_path / "elsewhere")
+    refused(command("grade_lab", ["--gradescope", "bundle"]), "symlink")
+    (bundle / "setup.sh").unlink()
+    (bundle / "run_autograder").mkdir()
+    refused(command("grade_lab", ["--gradescope", "bundle"]), "a folder")
+    assert sorted(p.name for p in bundle.iterdir()) == ["run_autograder"]
+    refused(command("grade_lab", ["--autograder-root", "absent"]), "--autograder-root")
+    refused(command("grade_lab", ["x.ipynb", "--autograder-root", "bundle"]), "ROOT/submission")
+    assert (tmp_path / "elsewhere").read_text() == "keep\n"
+
+
+def test_gradescope_bundle_holds_everything_it_runs(command, tmp_path: Path) -> None:
+    (tmp_path / "bundle").mkdir()
+    status, out, _ = command("grade_lab", ["--gradescope", "bundle", "--seed", "4242"])
+    assert status == 0 and out == ""
+    bundle = tmp_path / "bundle"
+    names = {p.name for p in bundle.iterdir()}
+    assert names == {"setup.sh", "run_autograder", "requirements.txt", *grade_lab.BUNDLE_SCRIPTS}
+    for name in ("setup.sh", "run_autograder"):
+        assert os.access(bundle / name, os.X_OK)
+    assert "--seed 4242 --timeout 120" in (bundle / "run_autograder").read_text()
+    pins = (bundle / "requirements.txt").read_text().splitlines()
+    assert [line.split("==")[0] for line in pins] == list(grade_lab.GRADING_PACKAGES)
+    # Every script the bundle runs imports only the standard library, its pins and itself.
+    for name in grade_lab.BUNDLE_SCRIPTS:
+        imported = set(re.findall(r"^(?:from|import) (\w+)", (bundle / name).read_text(), re.M))
+        local = {Path(n).stem for n in grade_lab.BUNDLE_SCRIPTS}
+        third_party = imported - local - set(sys.stdlib_module_names)
+        assert third_party <= {"numpy", "nbformat", "jupyter_client"}, (name, third_party)
+
+
+def test_results_follow_the_gradescope_schema() -> None:
+    report = grade_lab.Report(
+        [
+            grade_lab.Result("causal_mask", 1, 1, "passed 5 hidden cases"),
+            grade_lab.Result("strided_mask", 0, 1, "missing"),
+        ],
+        ["cell 3 raised"],
+        4.2,
+    )
+    results = grade_lab.gradescope_results(report)
+    assert results["score"] == 1 and results["execution_time"] == 4
+    assert set(results) == {"score", "execution_time", "output", "tests"}
+    for test in results["tests"]:
+        assert set(test) == {"name", "score", "max_score", "output", "visibility"}
+        assert test["visibility"] in {"visible", "hidden", "after_due_date", "after_published"}
+    json.dumps(results)
+
+
+# Grading real notebooks in a kernel.
+
+
+def write_notebook(path: Path, cells: list[nbformat.NotebookNode]) -> Path:
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+    return path
+
+
+def with_changes(changes: dict[str, str], extra: list[nbformat.NotebookNode]) -> list:
+    """The worked lab's cells, with the exercise cells named in changes replaced by new
+    sources (still tagged exercise), followed by extra cells."""
+    cells = []
+    for c in nbformat.read(LAB, as_version=4).cells:
+        name = re.search(r"^def (\w+)\(", c.source, re.M) if c.cell_type == "code" else None
+        if name and name[1] in changes and "exercise" in c.metadata.get("tags", []):
+            c = cell(changes.pop(name[1]), ["exercise"])
+        cells.append(c)
+    assert not changes, changes
+    return cells + extra
+
+
+def grade(path: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    result = run_script("grade_lab.py", str(path), *args, cwd=path.parent, timeout=timeout)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def worked(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, float]:
+    start = time.perf_counter()
+    result = grade(LAB, "--seed", "99")
+    return result, time.perf_counter() - start
+
+
+@pytest.mark.slow
+def test_worked_notebook_scores_every_exercise_it_has(worked) -> None:
+    result, elapsed = worked
+    code = "\n".join(c.source for c in nbformat.read(LAB, as_version=4).cells)
+    defined = set(re.findall(r"^def (\w+)\(", code, re.M))
+    for name, (points, message) in scores(result.stdout).items():
+        if name in defined:
+            assert points == full(name), (name, message)
+        else:
+            assert points == 0 and message.startswith("missing"), (name, message)
+    assert elapsed < 60, f"grading the worked lab took {elapsed:.0f} s"
+
+
+@pytest.mark.slow
+def test_student_notebook_scores_nothing(tmp_path: Path) -> None:
+    result = grade(STUDENT)
+    assert all(points == 0 for points, _ in scores(result.stdout).values())
+    assert result.stdout.endswith("score: 0 / 22\n")
+
+
+CORRECT_NEW = """
+def cell_operations(c, h):
+    return h * c + 2 * h * h, h * c + 2 * h * h - h
+
+
+def conv_stack_receptive_field(layers, k=3):
+    return layers * (k - 1) + 1
+"""
+WRONG_NEW = """
+def grid_operations(n, c, h):
+    return n * n * (2 * h * c + 4 * h * h - h)  # the total, not (multiplies, adds)
+
+
+def conv_stack_parameters(layers, c, h, k=3):
+    return k * k * c * h + (layers - 1) * k * k * h * h + layers * h  # biases counted
+"""
+FAKES = {
+    # Leans on the checks cell, which the grader never runs.
+    "causal_mask": "def causal_mask(n):\n    return _reference_mask(n, _causal_keys)",
+    # The check's answers pasted in: right on the check's cases only.
+    "strided_mask": """def strided_mask(n, t):
+    table = {(1, 0): [[1]], (6, 0): np.eye(6), (12, 3): np.tri(12) - np.tri(12, k=-4)}
+    return np.array(table[n, t], dtype=bool)""",
+    # Right answers, wrong structure.
+    "windowed_attention": """def windowed_attention(q, k, v, w):
+    return dense_attention(q, k, v, windowed_mask(len(q), w))""",
+    "sliding_window_attention": """def sliding_window_attention(q, k, v, t):
+    out = np.empty_like(v)
+    for i in range(len(q)):
+        lo = max(0, i - t)
+        out[i] = masked_softmax(q[i] @ k[lo:i + 1].T / np.sqrt(q.shape[1]),
+                                np.ones(i + 1 - lo, dtype=bool)) @ v[lo:i + 1]
+    return out""",
+    "rnn2d_wavefront": """def rnn2d_wavefront(x, w_in, w_left, w_top):
+    n, h = x.shape[0], w_in.shape[0]
+    framed = np.zeros((n + 1, n + 1, h))
+    for s in range(2 * n - 1):
+        for i in range(max(0, s - n + 1), min(s, n - 1) + 1):
+            j = s - i
+            pre = w_in @ x[i, j] + w_left @ framed[i, j + 1] + w_top @ framed[i + 1, j]
+            framed[i + 1, j + 1] = np.tanh(pre)
+    return framed[1:, 1:]""",
+    # Defined, then the cell raises: the function still counts.
+    "masked_softmax": """def masked_softmax(scores, mask):
+    scores = np.where(mask, scores, -np.inf)
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+raise RuntimeError("a cell that raises")""",
+}
+
+
+@pytest.mark.slow
+def test_fakes_and_wrong_structures_lose_their_points(tmp_path: Path) -> None:
+    extra = [
+        cell(CORRECT_NEW, ["exercise"]),
+        cell(WRONG_NEW, ["exercise"]),
+        cell("print('x' * 4_000_000)", ["setup"]),
+    ]
+    path = write_notebook(tmp_path / "fakes.ipynb", with_changes(dict(FAKES), extra))
+    result = grade(path)
+    got = scores(result.stdout)
+    zero = {
+        "causal_mask",
+        "strided_mask",
+        "windowed_attention",
+        "sliding_window_attention",
+        "rnn2d_wavefront",
+        "grid_operations",
+        "conv_stack_parameters",
+    }
+    for name, (points, message) in got.items():
+        assert points == (0 if name in zero else full(name)), (name, message)
+    assert "NameError: name '_reference_mask' is not defined" in got["causal_mask"][1]
+    assert "raised KeyError" in got["strided_mask"][1]
+    assert "allocates" in got["windowed_attention"][1]
+    assert "loops over queries" in got["sliding_window_attention"][1]
+    assert "2n - 1 batched steps" in got["rnn2d_wavefront"][1]
+    assert "expected a pair" in got["grid_operations"][1]
+    assert "expected" in got["conv_stack_parameters"][1]
+    assert "raised RuntimeError: a cell that raises" in result.stdout
+    assert re.search(r"note: the submission printed \d{7,} characters", result.stdout)
+
+
+@pytest.mark.slow
+def test_endless_loops_are_stopped_and_graded(tmp_path: Path) -> None:
+    changes = {
+        "dense_attention": "def dense_attention(q, k, v, mask):\n    while True:\n        pass"
+    }
+    extra = [cell("while True:\n    pass", ["exercise"])]
+    path = write_notebook(tmp_path / "loops.ipynb", with_changes(changes, extra))
+    start = time.perf_counter()
+    result = grade(path, "--timeout", "40", timeout=90)
+    elapsed = time.perf_counter() - start
+    got = scores(result.stdout)
+    assert got["causal_mask"][0] == 1
+    assert got["dense_attention"][0] == 0 and "stopped after 10 s" in got["dense_attention"][1]
+    assert re.search(r"note: cell \d+ \(\S+\) was stopped at the time limit", result.stdout)
+    assert elapsed < 55, f"{elapsed:.0f} s"
+
+
+@pytest.mark.slow
+def test_gradescope_autograder_scores_as_the_command_does(worked, tmp_path: Path) -> None:
+    root = tmp_path / "autograder"
+    for folder in ("source", "submission", "venv/bin"):
+        (root / folder).mkdir(parents=True)
+    assert grade_lab.main(["--gradescope", str(root / "source"), "--seed", "99"]) == 0
+    python = root / "venv" / "bin" / "python"
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    (root / "submission" / "my lab.ipynb").write_bytes(LAB.read_bytes())
+    run = subprocess.run(
+        [str(root / "source" / "run_autograder")],
+        cwd=root,
+        timeout=180,
+        env={**os.environ, "AUTOGRADER_ROOT": str(root)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    expected = scores(worked[0].stdout)
+    assert [t["name"] for t in results["tests"]] == NAMES
+    assert {t["name"]: t["score"] for t in results["tests"]} == {
+        name: points for name, (points, _) in expected.items()
+    }
+    assert results["score"] == sum(points for points, _ in expected.values())
+    for test in results["tests"]:
+        assert test["max_score"] == full(test["name"]) and test["visibility"] == "visible"
+    # No notebook, or two: every exercise scores 0 and the output says why.
+    (root / "submission" / "second.ipynb").write_bytes(LAB.read_bytes())
+    assert grade_lab.main(["--autograder-root", str(root)]) == 0
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["score"] == 0 and "found 2" in results["output"]
+
+
+def lab_namespace() -> dict:
+    """What the worked lab's graded cells define, run in this process, magics left out."""
+    namespace: dict = {}
+    for label, code in grade_lab.code_to_run(nbformat.read(LAB, as_version=4)):
+        source = "\n".join(line for line in code.splitlines() if not line.startswith("%"))
+        exec(compile(source, f"<lab {label}>", "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 2020, 10**12])
+def test_worked_answers_pass_the_hidden_tests_of_any_seed(seed: int, tmp_path: Path) -> None:
+    namespace = lab_namespace()
+    for number, exercise in enumerate(lab_hidden_tests.EXERCISES):
+        if exercise.name not in namespace:
+            continue
+        cases = lab_hidden_tests.draw_cases(number, seed)
+        folder = tmp_path / exercise.name
+        grade_lab._write_cases(folder, cases)
+        lab_harness.run(namespace, exercise.name, str(folder))
+        points, message = grade_lab._judge(exercise, cases, folder)
+        assert points == exercise.points, (exercise.name, message)
+
+
+def gathering_sliding_window(q, k, v, t):
+    """A fair sliding-window kernel that copies each query's t + 1 keys and values."""
+    n, d = q.shape
+    keys = np.arange(n)[:, None] - t + np.arange(t + 1)[None, :]
+    scores = np.einsum("nd,nrd->nr", q, k[np.maximum(keys, 0)]) / np.sqrt(d)
+    scores = np.where(keys >= 0, scores, -np.inf)
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return np.einsum("nr,nrd->nd", e / e.sum(axis=1, keepdims=True), v[np.maximum(keys, 0)])
+
+
+def test_memory_bound_separates_copies_of_the_band_from_n_by_n() -> None:
+    cases = lab_hidden_tests.draw_cases(NAMES.index("sliding_window_attention"), 5)
+    peak_case = next(case for case in cases if case.measure == "peak")
+    assert lab_harness.peak_memory(gathering_sliding_window, list(peak_case.args)) < (
+        lab_hidden_tests.MEMORY_BOUND
+    )
+    n = lab_hidden_tests.MEMORY_N
+    assert lab_harness.peak_memory(np.ones, [(n, n), bool]) > lab_hidden_tests.MEMORY_BOUND
+    for case in cases[:3]:
+        assert lab_hidden_tests.judge(case.expected, gathering_sliding_window(*case.args)) is None
+
+
+def test_instructors_points_table_is_the_grading_table() -> None:
+    text = (ROOT / "scripts" / "INSTRUCTORS.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| (\d+) \|", text, re.M)
+    assert rows == [(e.name, str(e.points)) for e in lab_hidden_tests.EXERCISES]
+
+
+@pytest.mark.slow
+def test_a_kernel_that_ignores_interrupts_is_stopped(tmp_path: Path) -> None:
+    changes = {
+        "dense_attention": """def dense_attention(q, k, v, mask):
+    while True:
+        try:
+            time.sleep(0.1)
+        except KeyboardInterrupt:
+            pass"""
+    }
+    path = write_notebook(tmp_path / "stubborn.ipynb", with_changes(changes, []))
+    result = grade(path, "--timeout", "20", timeout=60)
+    got = scores(result.stdout)
+    assert got["masked_softmax"][0] == full("masked_softmax")
+    assert got["dense_attention"] == (0, "stopped after 5 s")
+    after = NAMES[NAMES.index("dense_attention") + 1 :]
+    for name in after:
+        assert got[name] == (0, "not graded: the kernel ignored an interrupt and was stopped")
+    assert "note: the kernel ignored an interrupt and was stopped" in result.stdout
