@@ -31,6 +31,8 @@ VALID = {
     "rnn2d": ["--n", "4", "--c", "1", "--h", "1"],
     "make_student_notebook": ["--out", "{tmp}/student.ipynb"],
     "bench": ["--quick", "--json", "{tmp}/bench.json"],
+    "make_pdf": ["--out", "{tmp}/chapter.pdf"],
+    "grade_lab": ["--gradescope", "{tmp}"],
     **{name: ["--out", "{tmp}"] for name in FIGURE_COMMANDS},
 }
 
