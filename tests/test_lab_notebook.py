@@ -484,9 +484,27 @@ def test_colab_link_follows_repo_url() -> None:
 def test_lab_pages_in_the_built_site(built_site: Path) -> None:
     page = built_site / "lab" / "attention-lab" / "index.html"
     html = page.read_text(encoding="utf-8")
-    assert html.count("passed: ") >= 9 and "<svg" in html
+    assert html.count("passed: ") >= EXERCISES and "<svg" in html
     assert len(gzip.compress(page.read_bytes())) < 3_000_000
     intro = (built_site / "lab" / "index.html").read_text(encoding="utf-8")
     for href in ("attention-lab-student.ipynb", "attention-lab/attention-lab.ipynb"):
         assert f'href="{href}"' in intro
         assert nbformat.read(built_site / "lab" / href, as_version=4).cells
+
+
+def site_url() -> str:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    return re.search(r"^site_url: (\S+?)/?$", config, re.M)[1] + "/"
+
+
+@pytest.mark.slow
+def test_lab_links_to_the_chapter_resolve(built_site: Path) -> None:
+    """The lab links to the chapter by its full address, so that the links work in a
+    downloaded notebook too; each must name a page and a heading of the built site."""
+    text = "\n".join(cell.source for cell in read_lab().cells if cell.cell_type == "markdown")
+    links = re.findall(r"\]\((" + re.escape(site_url()) + r"[^)\s]*)\)", text)
+    assert len(links) >= 5
+    for link in links:
+        path, _, fragment = link.removeprefix(site_url()).partition("#")
+        html = (built_site / path / "index.html").read_text(encoding="utf-8")
+        assert not fragment or f'id="{fragment}"' in html, link
