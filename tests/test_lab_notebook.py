@@ -34,7 +34,8 @@ def read_lab() -> nbformat.NotebookNode:
 def code_cells(nb: nbformat.NotebookNode, *tags: str) -> list[nbformat.NotebookNode]:
     """The code cells carrying any of the tags, in notebook order."""
     return [
-        cell for cell in nb.cells
+        cell
+        for cell in nb.cells
         if cell.cell_type == "code" and set(tags) & set(cell.metadata.get("tags", []))
     ]
 
@@ -107,7 +108,8 @@ def test_lab_executes_and_every_check_passes(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - start
     printed = {
         cell.id: "".join(out.get("text", "") for out in cell.outputs if out.output_type == "stream")
-        for cell in nb.cells if cell.cell_type == "code"
+        for cell in nb.cells
+        if cell.cell_type == "code"
     }
     checks = [cell_id for cell_id in printed if cell_id.startswith("check-")]
     assert len(checks) == EXERCISES
@@ -117,7 +119,10 @@ def test_lab_executes_and_every_check_passes(tmp_path: Path) -> None:
             printed[cell_id]
         )
     figures = [
-        out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
+        out
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
         if "image/svg+xml" in out.get("data", {})
     ]
     assert len(figures) == 4
@@ -192,73 +197,113 @@ def positions(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 WRONG: dict[str, tuple[str, Callable[[Lab], Callable]]] = {
     "causal mask without the diagonal": (
-        "check_causal_mask", lambda lab: lambda n: np.tri(n, k=-1, dtype=bool)),
+        "check_causal_mask",
+        lambda lab: lambda n: np.tri(n, k=-1, dtype=bool),
+    ),
     "causal mask of floats": ("check_causal_mask", lambda lab: lambda n: np.tri(n)),
     "causal mask transposed": ("check_causal_mask", lambda lab: lambda n: lab.causal_mask(n).T),
     "strided mask looking back t - 1": (
         "check_strided_mask",
-        lambda lab: lambda n, t: lab.causal_mask(n) & ~np.tri(n, k=-t, dtype=bool)),
+        lambda lab: lambda n, t: lab.causal_mask(n) & ~np.tri(n, k=-t, dtype=bool),
+    ),
     "strided mask looking forward too": (
         "check_strided_mask",
-        lambda lab: lambda n, t: abs(np.subtract(*positions(n))) <= t),
+        lambda lab: lambda n, t: abs(np.subtract(*positions(n))) <= t,
+    ),
     "windowed mask without causality": (
-        "check_windowed_mask", lambda lab: lambda n, w: np.equal(*(p // w for p in positions(n)))),
+        "check_windowed_mask",
+        lambda lab: lambda n, w: np.equal(*(p // w for p in positions(n))),
+    ),
     "windowed mask off by one window edge": (
         "check_windowed_mask",
-        lambda lab: lambda n, w: lab.causal_mask(n)
-        & np.equal(*((p + 1) // w for p in positions(n)))),
+        lambda lab: (
+            lambda n, w: lab.causal_mask(n) & np.equal(*((p + 1) // w for p in positions(n)))
+        ),
+    ),
     "softmax without masking": ("check_masked_softmax", lambda lab: plain_softmax),
     "softmax without subtracting the maximum": (
-        "check_masked_softmax", lambda lab: unstable_softmax),
+        "check_masked_softmax",
+        lambda lab: unstable_softmax,
+    ),
     "softmax subtracting the maximum of masked scores": (
-        "check_masked_softmax", lambda lab: max_over_masked_too),
+        "check_masked_softmax",
+        lambda lab: max_over_masked_too,
+    ),
     "attention without the mask": (
         "check_dense_attention",
-        lambda lab: lambda q, k, v, mask: lab.dense_attention(q, k, v, np.ones_like(mask))),
+        lambda lab: lambda q, k, v, mask: lab.dense_attention(q, k, v, np.ones_like(mask)),
+    ),
     "attention without 1/sqrt(d)": (
         "check_dense_attention",
-        lambda lab: lambda q, k, v, mask: lab.masked_softmax(q @ k.T, mask) @ v),
+        lambda lab: lambda q, k, v, mask: lab.masked_softmax(q @ k.T, mask) @ v,
+    ),
     "windowed kernel without the causal mask in its blocks": (
         "check_windowed_attention",
-        lambda lab: lambda q, k, v, w: lab.dense_attention(
-            q, k, v, np.equal(*(p // w for p in positions(len(q)))))),
+        lambda lab: (
+            lambda q, k, v, w: lab.dense_attention(
+                q, k, v, np.equal(*(p // w for p in positions(len(q))))
+            )
+        ),
+    ),
     "windowed kernel through an n x n array": (
         "check_windowed_attention",
-        lambda lab: lambda q, k, v, w: lab.dense_attention(q, k, v, lab.windowed_mask(len(q), w))),
+        lambda lab: lambda q, k, v, w: lab.dense_attention(q, k, v, lab.windowed_mask(len(q), w)),
+    ),
     "sliding window one key too wide": (
         "check_sliding_window_attention",
-        lambda lab: lambda q, k, v, t: lab.sliding_window_attention(q, k, v, t + 1)),
+        lambda lab: lambda q, k, v, t: lab.sliding_window_attention(q, k, v, t + 1),
+    ),
     "sliding window through an n x n array": (
         "check_sliding_window_attention",
-        lambda lab: lambda q, k, v, t: lab.dense_attention(q, k, v, lab.strided_mask(len(q), t))),
+        lambda lab: lambda q, k, v, t: lab.dense_attention(q, k, v, lab.strided_mask(len(q), t)),
+    ),
     "2D RNN with left and top swapped": (
         "check_rnn2d_loop",
-        lambda lab: lambda x, w_in, w_left, w_top: lab.rnn2d_loop(x, w_in, w_top, w_left)),
+        lambda lab: lambda x, w_in, w_left, w_top: lab.rnn2d_loop(x, w_in, w_top, w_left),
+    ),
     "wavefront that skips a diagonal": (
-        "check_rnn2d_wavefront", lambda lab: wavefront_missing_a_diagonal),
+        "check_rnn2d_wavefront",
+        lambda lab: wavefront_missing_a_diagonal,
+    ),
     "wavefront over the transposed grid": (
         "check_rnn2d_wavefront",
-        lambda lab: lambda x, w_in, w_left, w_top: lab.rnn2d_wavefront(
-            x.transpose(1, 0, 2), w_in, w_left, w_top).transpose(1, 0, 2)),
+        lambda lab: (
+            lambda x, w_in, w_left, w_top: lab.rnn2d_wavefront(
+                x.transpose(1, 0, 2), w_in, w_left, w_top
+            ).transpose(1, 0, 2)
+        ),
+    ),
     "wavefront that is a double loop": ("check_rnn2d_wavefront", lambda lab: lab.rnn2d_loop),
     "windowed kernel looping over the queries": (
-        "check_windowed_attention", lambda lab: by_query(lambda i, w: i - i % w)),
+        "check_windowed_attention",
+        lambda lab: by_query(lambda i, w: i - i % w),
+    ),
     "sliding window looping over the queries": (
-        "check_sliding_window_attention", lambda lab: by_query(lambda i, t: max(0, i - t))),
+        "check_sliding_window_attention",
+        lambda lab: by_query(lambda i, t: max(0, i - t)),
+    ),
     "cell count typed from the closed form": (
         "check_cell_operations",
-        lambda lab: lambda c, h: (h * c + 2 * h * h, h * c + 2 * h * h - h)),
+        lambda lab: lambda c, h: (h * c + 2 * h * h, h * c + 2 * h * h - h),
+    ),
     "cell count without summing the three vectors": (
-        "check_cell_operations", cell_operations_without_the_sum),
+        "check_cell_operations",
+        cell_operations_without_the_sum,
+    ),
     "grid count without the border cells' neighbour products": (
         "check_grid_operations",
-        lambda lab: lambda n, c, h: tuple(
-            count - 2 * n * h * h for count in lab.grid_operations(n, c, h))),
+        lambda lab: (
+            lambda n, c, h: tuple(count - 2 * n * h * h for count in lab.grid_operations(n, c, h))
+        ),
+    ),
     "receptive field of layers times k": (
-        "check_conv_stack_receptive_field", lambda lab: lambda layers, k=3: layers * k),
+        "check_conv_stack_receptive_field",
+        lambda lab: lambda layers, k=3: layers * k,
+    ),
     "every convolution layer reading c channels": (
         "check_conv_stack_parameters",
-        lambda lab: lambda layers, c, h, k=3: layers * k * k * c * h),
+        lambda lab: lambda layers, c, h, k=3: layers * k * k * c * h,
+    ),
 }
 
 
@@ -293,8 +338,7 @@ def helper_names(nb: nbformat.NotebookNode) -> list[str]:
     for cell in code_cells(nb, "checks", "definitions"):
         tree = ast.parse(cell.source)
         names += [
-            node.name for node in tree.body
-            if isinstance(node, ast.FunctionDef | ast.ClassDef)
+            node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.ClassDef)
         ]
     return names
 
@@ -303,8 +347,18 @@ def test_checks_cell_computes_no_answer() -> None:
     """No product, softmax, activation or triangle in the checks cell: those are the
     exercises' building blocks, and the expected results are stored instead."""
     (cell,) = code_cells(read_lab(), "checks")
-    building_blocks = {"exp", "tanh", "einsum", "matmul", "dot", "tri", "tril", "triu",
-                       "sliding_window_view", "softmax"}
+    building_blocks = {
+        "exp",
+        "tanh",
+        "einsum",
+        "matmul",
+        "dot",
+        "tri",
+        "tril",
+        "triu",
+        "sliding_window_view",
+        "softmax",
+    }
     used = set()
     for node in ast.walk(ast.parse(cell.source)):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
@@ -350,8 +404,9 @@ def test_make_lab_checks_leaves_a_fresh_notebook_unchanged(tmp_path: Path) -> No
 
 def test_make_lab_checks_refuses_a_notebook_without_checks(tmp_path: Path) -> None:
     path = tmp_path / "plain.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", id="a")]),
-                   path)
+    nbformat.write(
+        nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", id="a")]), path
+    )
     before = path.read_bytes()
     result = run_script("make_lab_checks.py", "--notebook", str(path))
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
@@ -415,9 +470,13 @@ def test_rnn2d_agrees_with_the_reference(lab: Lab, seed: int) -> None:
 def test_operation_counts_agree_with_the_reference(lab: Lab) -> None:
     for n, c, h in ((1, 1, 1), (3, 2, 5), (32, 3, 16)):
         assert lab.cell_operations(c, h) == (
-            rnn2d.multiply_count(1, c, h), rnn2d.add_count(1, c, h))
+            rnn2d.multiply_count(1, c, h),
+            rnn2d.add_count(1, c, h),
+        )
         assert lab.grid_operations(n, c, h) == (
-            rnn2d.multiply_count(n, c, h), rnn2d.add_count(n, c, h))
+            rnn2d.multiply_count(n, c, h),
+            rnn2d.add_count(n, c, h),
+        )
     x, w_in, w_left, w_top = lab._rnn_inputs(np.random.default_rng(0), 3, 2, 4)
     count = rnn2d.rnn2d_counted(x, w_in, w_left, w_top)[1]
     assert lab.grid_operations(3, 2, 4) == (count.multiplies, count.adds)
@@ -455,9 +514,7 @@ def peak_memory(kernel: Callable, *args) -> int:
 @pytest.mark.parametrize(
     ("kernel", "parameter"), [("windowed_attention", 16), ("sliding_window_attention", 16)]
 )
-def test_kernels_never_allocate_n_by_n(
-    lab: Lab, source: str, kernel: str, parameter: int
-) -> None:
+def test_kernels_never_allocate_n_by_n(lab: Lab, source: str, kernel: str, parameter: int) -> None:
     q, k, v = np.random.default_rng(0).standard_normal((3, N_LARGE, D_LARGE))
     function = getattr(lab if source == "lab" else attention_kernels, kernel)
     peak = peak_memory(function, q, k, v, parameter)
@@ -470,7 +527,9 @@ def test_memory_bound_catches_an_n_by_n_mask() -> None:
 
 # The lab page in the built site: outputs shown, both notebooks offered, light enough.
 
-COLAB = "https://colab.research.google.com/github/{repo}/blob/main/docs/lab/attention-lab-student.ipynb"
+COLAB = (
+    "https://colab.research.google.com/github/{repo}/blob/main/docs/lab/attention-lab-student.ipynb"
+)
 
 
 def test_colab_link_follows_repo_url() -> None:

@@ -64,7 +64,9 @@ def test_no_solution_line_remains() -> None:
     inside, outside = solution_lines(read(SOLUTION))
     student = read(STUDENT)
     student_lines = {
-        line.strip() for cell in student.cells if cell.cell_type == "code"
+        line.strip()
+        for cell in student.cells
+        if cell.cell_type == "code"
         for line in cell.source.splitlines()
     }
     assert not (inside - outside) & student_lines
