@@ -149,22 +149,7 @@ def test_notation_table_names_known_places_and_the_key_symbols() -> None:
         assert symbol in allowed, f"notation table has no row for {symbol}"
 
 
-@pytest.mark.parametrize(
-    "place",
-    [
-        "Problem 1",
-        "Problem 2",
-        "lab A–B",
-        pytest.param(
-            "lab C",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the lab's part C still writes s for the anti-diagonal and k for a "
-                "kernel size; its new wording comes with the notebook",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("place", ["Problem 1", "Problem 2", "lab A–B", "lab C"])
 def test_symbols_keep_one_meaning(place: str) -> None:
     allowed = notation_table()
     misused = sorted(
