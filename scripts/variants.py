@@ -134,10 +134,7 @@ def read_roster(data: bytes) -> list[Student]:
     if "\x00" in text:
         raise RosterError(f"line {text[: text.index(chr(0))].count(chr(10)) + 1}: a NUL byte")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        rows = [(reader.line_num, row) for row in _bounded(reader) if row]
-    except csv.Error as error:
-        raise RosterError(f"line {reader.line_num}: not CSV: {error}") from None
+    rows = [(line, row) for line, row in _numbered(reader) if row]
     if not rows:
         raise RosterError("line 1: no header row: the file is empty")
     (header_line, header), body = rows[0], rows[1:]
@@ -148,7 +145,7 @@ def read_roster(data: bytes) -> list[Student]:
     seen: dict[str, int] = {}
     for line, row in body:
         if len(row) != len(columns):
-            raise RosterError(f"line {line}: {len(row)} fields, the header has {len(columns)}")
+            raise RosterError(f"line {line}: expected {len(columns)} values, got {len(row)}")
         for name, value in zip(columns, row, strict=True):
             if any(unicodedata.category(ch) == "Cc" for ch in value):
                 raise RosterError(f"line {line}: column {name} holds a control character")
@@ -172,12 +169,22 @@ def read_roster(data: bytes) -> list[Student]:
     return students
 
 
-def _bounded(reader) -> Iterator[list[str]]:
-    """The reader's rows, stopping with RosterError past the header and MAX_ROWS students."""
-    for count, row in enumerate(reader):
+def _numbered(reader) -> Iterator[tuple[int, list[str]]]:
+    """Each row with the line it starts on (a quoted field may span lines); RosterError
+    past the header and MAX_ROWS rows, or on text that is not CSV."""
+    count = 0
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise RosterError(f"line {line}: not CSV: {error}") from None
         if count > MAX_ROWS:
-            raise RosterError(f"line {reader.line_num}: more than {MAX_ROWS} students")
-        yield row
+            raise RosterError(f"line {line}: more than {MAX_ROWS} students")
+        count += 1
+        yield line, row
 
 
 def _header(header: list[str], line: int) -> list[str]:
@@ -282,7 +289,7 @@ def blank_figure(n: int) -> Figure:
 
 def _escape(text: str) -> str:
     """text shown as itself in Markdown and in the HTML it becomes."""
-    return re.sub(r"([\\`*_{}\[\]()#+!|~-])", r"\\\1", html.escape(text, quote=False))
+    return re.sub(r"([\\`*_\[\]])", r"\\\1", html.escape(text, quote=False))
 
 
 def sheet_markdown(s: Student, v: Variant) -> str:
@@ -476,6 +483,9 @@ def write_output(out: Path, folders: dict[str, dict[str, bytes]]) -> None:
         os.rename(staging, out)
     except OSError as error:
         raise UnsafePath(f"cannot write {out}: {error.strerror or error}") from None
+    except UnsafePath as error:
+        # The reason, without the name of the temporary folder it happened in.
+        raise UnsafePath(f"cannot write {out}: {str(error).rsplit(': ', 1)[-1]}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
