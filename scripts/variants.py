@@ -306,8 +306,8 @@ def sheet_markdown(s: Student, v: Variant) -> str:
         "## 1. (3 points) Pay attention",
         "",
         f"Standard (scaled) dot-product self-attention over **n = {v.n}** tokens computes all "
-        f"n<sup>2</sup> = {v.n * v.n} query-key dot products. Count how many each pattern "
-        "below needs: first as a formula, then for your numbers.",
+        f"n<sup>2</sup> = {v.n * v.n} query-key dot products. The patterns below compute "
+        "fewer.",
         "",
         "**(a)** *Autoregressive* self-attention: every token attends only to its own position "
         f"and all previous positions. How many dot products are required, as a function of n, "
@@ -323,8 +323,7 @@ def sheet_markdown(s: Student, v: Variant) -> str:
         "",
         f"**(c)** *Windowed* self-attention: the n tokens are partitioned into windows of size "
         f"**w = {v.w}** (w divides n), and every token attends to all positions within its "
-        f"window and prior to it, plus itself. How many dot products for n = {v.n}, w = {v.w}? "
-        "Shade the computed scores.",
+        "window and prior to it, plus itself. Shade the computed scores.",
         "",
         f"![{alt}]({grid})",
         "",
