@@ -21,8 +21,10 @@ def render(markdown: str, release: object, where: str = "page") -> str:
     if not PLACEHOLDER.search(markdown):
         return markdown
     if not isinstance(release, str) or not TAG.fullmatch(release):
-        raise PluginError(f"{where}: uses {{{{ release }}}}, but mkdocs.yml's extra.release is "
-                          f"{release!r}, not a tag such as v1.1")
+        raise PluginError(
+            f"{where}: uses {{{{ release }}}}, but mkdocs.yml's extra.release is "
+            f"{release!r}, not a tag such as v1.1"
+        )
     return PLACEHOLDER.sub(release, markdown)
 
 

@@ -49,8 +49,21 @@ C_VALUES = (1, 3, 4)
 H_LOW, H_HIGH = 2, 64
 
 ID_COLUMN = "student_id"
-KEY_COLUMNS = ("student_id", "n", "t", "w", "c", "h", "causal", "strided", "windowed",
-               "parameters", "multiplies", "adds", "total")
+KEY_COLUMNS = (
+    "student_id",
+    "n",
+    "t",
+    "w",
+    "c",
+    "h",
+    "causal",
+    "strided",
+    "windowed",
+    "parameters",
+    "multiplies",
+    "adds",
+    "total",
+)
 # A student id becomes a file name: ASCII letters, digits, '.', '_' and '-', starting
 # with a letter or digit (so never '.', '..' or a hidden file), at most 64 characters.
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -59,8 +72,10 @@ MAX_ROSTER_BYTES = 2_000_000
 # A seed is a short token: digits, or letters, digits, '_' and '-'.
 SEED = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
-PAPER = {"format": "A4",
-         "margin": {"top": "16mm", "bottom": "16mm", "left": "18mm", "right": "18mm"}}
+PAPER = {
+    "format": "A4",
+    "margin": {"top": "16mm", "bottom": "16mm", "left": "18mm", "right": "18mm"},
+}
 PDF_TITLE = "Homework 4, Problems 1 and 2"
 
 
@@ -162,8 +177,10 @@ def read_roster(data: bytes) -> list[Student]:
         # Ids that differ only in case would share files on macOS and Windows.
         folded = student_id.casefold()
         if folded in seen:
-            raise RosterError(f"line {line}: {ID_COLUMN} {student_id!r} repeats line "
-                              f"{seen[folded]} (ids are compared ignoring case)")
+            raise RosterError(
+                f"line {line}: {ID_COLUMN} {student_id!r} repeats line "
+                f"{seen[folded]} (ids are compared ignoring case)"
+            )
         seen[folded] = line
         students.append(Student(student_id, tuple(record.items()), line))
     return students
@@ -190,8 +207,9 @@ def _numbered(reader) -> Iterator[tuple[int, list[str]]]:
 def _header(header: list[str], line: int) -> list[str]:
     columns = [name.strip() for name in header]
     if ID_COLUMN not in columns:
-        raise RosterError(f"line {line}: no {ID_COLUMN} column in the header "
-                          f"(got {shown(','.join(columns), 60)})")
+        raise RosterError(
+            f"line {line}: no {ID_COLUMN} column in the header (got {shown(','.join(columns), 60)})"
+        )
     for index, name in enumerate(columns):
         if not name:
             raise RosterError(f"line {line}: column {index + 1} of the header has no name")
@@ -256,16 +274,30 @@ def key_csv(students: list[Student], variants: dict[str, Variant]) -> bytes:
     for s in students:
         v = variants[s.student_id]
         a = answers(v)
-        writer.writerow([s.student_id, *v.numbers, a.causal, a.strided, a.windowed,
-                         a.parameters, a.multiplies, a.adds, a.total,
-                         *(value for _, value in s.extra)])
+        writer.writerow(
+            [
+                s.student_id,
+                *v.numbers,
+                a.causal,
+                a.strided,
+                a.windowed,
+                a.parameters,
+                a.multiplies,
+                a.adds,
+                a.total,
+                *(value for _, value in s.extra),
+            ]
+        )
     return out.getvalue().encode("utf-8")
 
 
 def key_grids(v: Variant) -> dict[str, Grid]:
     """The three masks of a student's Problem 1, by file stem."""
-    return {"causal": Grid("causal", v.n), "strided": Grid("strided", v.n, {"t": v.t}),
-            "windowed": Grid("windowed", v.n, {"w": v.w})}
+    return {
+        "causal": Grid("causal", v.n),
+        "strided": Grid("strided", v.n, {"t": v.t}),
+        "windowed": Grid("windowed", v.n, {"w": v.w}),
+    }
 
 
 class BlankGrid(Grid):
@@ -280,8 +312,9 @@ def blank_figure(n: int) -> Figure:
     """An empty n x n grid with 1-based labels, queries as rows and keys as columns."""
     side = 5.4 * min(1.0, n / 16)
     fig, ax = new_figure(side + 1.0, side + 0.9)
-    ax.set_position((0.7 / (side + 1.0), 0.2 / (side + 0.9), side / (side + 1.0),
-                     side / (side + 0.9)))
+    ax.set_position(
+        (0.7 / (side + 1.0), 0.2 / (side + 0.9), side / (side + 1.0), side / (side + 0.9))
+    )
     draw_grid(ax, BlankGrid("causal", n), counts=False, tick_step=1 if n <= 16 else 2)
     ax.tick_params(labelsize=7, colors=INK)
     return fig
@@ -378,9 +411,11 @@ def sheet_html(markdown_text: str, grids: dict[str, bytes]) -> str:
     for name, data in grids.items():
         uri = "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
         body = body.replace(f'src="{name}"', f'src="{uri}"')
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f"<title>{PDF_TITLE}</title><style>{SHEET_CSS}</style></head>"
-            f"<body>{body}</body></html>")
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{PDF_TITLE}</title><style>{SHEET_CSS}</style></head>"
+        f"<body>{body}</body></html>"
+    )
 
 
 def print_pdfs(pages: dict[str, str]) -> dict[str, bytes]:
@@ -398,8 +433,12 @@ def print_pdfs(pages: dict[str, str]) -> dict[str, bytes]:
         try:
             context = browser.new_context(color_scheme="light")
             # A sheet loads nothing: its grids are data URIs.
-            context.route("**/*", lambda route: route.continue_()
-                          if route.request.url.startswith("data:") else route.abort())
+            context.route(
+                "**/*",
+                lambda route: (
+                    route.continue_() if route.request.url.startswith("data:") else route.abort()
+                ),
+            )
             page = context.new_page()
             for name, content in pages.items():
                 page.set_content(content, wait_until="load")
@@ -414,8 +453,9 @@ def print_pdfs(pages: dict[str, str]) -> dict[str, bytes]:
     return printed
 
 
-def build_files(students: list[Student], variants: dict[str, Variant],
-                pdf: bool) -> dict[str, dict[str, bytes]]:
+def build_files(
+    students: list[Student], variants: dict[str, Variant], pdf: bool
+) -> dict[str, dict[str, bytes]]:
     """Every file of the output, by folder (relative to DIR) and name, drawn in memory."""
     folders: dict[str, dict[str, bytes]] = {"": {"answer-key.csv": key_csv(students, variants)}}
     sizes = sorted({v.n for v in variants.values()})
@@ -437,7 +477,8 @@ def build_files(students: list[Student], variants: dict[str, Variant],
         sheets[f"{s.student_id}.md"] = text.encode("utf-8")
         grid = f"{v.n}.svg"
         pages[f"{s.student_id}.pdf"] = sheet_html(
-            text, {f"grids/{grid}": folders["sheets/grids"][grid]})
+            text, {f"grids/{grid}": folders["sheets/grids"][grid]}
+        )
         folders[f"key/{s.student_id}"] = {
             f"{stem}.svg": drawn(g) for stem, g in key_grids(v).items()
         }
@@ -460,8 +501,10 @@ def check_out(out: Path) -> None:
             kind = "a symlink" if stat.S_ISLNK(mode) else "not a folder"
             raise UnsafePath(f"{out} is {kind}: name a new or empty folder")
         if any(os.scandir(out)):
-            raise UnsafePath(f"{out} is not empty: name a new or empty folder, so that no "
-                             "sheet of an earlier roster is left beside the new ones")
+            raise UnsafePath(
+                f"{out} is not empty: name a new or empty folder, so that no "
+                "sheet of an earlier roster is left beside the new ones"
+            )
     check_folder(out.absolute().parent)
 
 
@@ -499,16 +542,32 @@ def build_parser() -> ArgumentParser:
         "when two students draw the same numbers, the one later in the order of "
         "sha256(seed:id:0) draws again (sha256(seed:id:1), and so on).",
     )
-    parser.add_argument("--roster", required=True, type=path_argument, metavar="ROSTER.csv",
-                        help=f"UTF-8 CSV with a header and a {ID_COLUMN} column, at most "
-                        f"{MAX_ROWS} students and {MAX_ROSTER_BYTES} bytes")
-    parser.add_argument("--seed", required=True, metavar="SEED",
-                        help="the private seed: 1 to 64 ASCII letters, digits, '_' or '-'")
-    parser.add_argument("--out", required=True, type=path_argument, metavar="DIR",
-                        help="a new or empty folder for the key and the sheets; its parent "
-                        "must exist")
-    parser.add_argument("--no-pdf", action="store_true",
-                        help="write the sheets as Markdown only (no Chromium needed)")
+    parser.add_argument(
+        "--roster",
+        required=True,
+        type=path_argument,
+        metavar="ROSTER.csv",
+        help=f"UTF-8 CSV with a header and a {ID_COLUMN} column, at most "
+        f"{MAX_ROWS} students and {MAX_ROSTER_BYTES} bytes",
+    )
+    parser.add_argument(
+        "--seed",
+        required=True,
+        metavar="SEED",
+        help="the private seed: 1 to 64 ASCII letters, digits, '_' or '-'",
+    )
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=path_argument,
+        metavar="DIR",
+        help="a new or empty folder for the key and the sheets; its parent must exist",
+    )
+    parser.add_argument(
+        "--no-pdf",
+        action="store_true",
+        help="write the sheets as Markdown only (no Chromium needed)",
+    )
     return parser
 
 
@@ -516,13 +575,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not SEED.fullmatch(args.seed):
-        fail(parser, "--seed", f"must be 1 to 64 ASCII letters, digits, '_' or '-', "
-             f"got {shown(args.seed)}")
+        fail(
+            parser,
+            "--seed",
+            f"must be 1 to 64 ASCII letters, digits, '_' or '-', got {shown(args.seed)}",
+        )
     try:
         students = read_roster(read_input(args.roster, MAX_ROSTER_BYTES))
     except (UnsafePath, RosterError) as error:
-        fail(parser, "--roster", f"{args.roster}: {error}" if isinstance(error, RosterError)
-             else str(error))
+        fail(
+            parser,
+            "--roster",
+            f"{args.roster}: {error}" if isinstance(error, RosterError) else str(error),
+        )
     try:
         check_out(args.out)
     except UnsafePath as error:
@@ -531,8 +596,12 @@ def main(argv: list[str] | None = None) -> int:
         from site_server import CHROMIUM
 
         if not CHROMIUM.is_file():
-            fail(parser, "--no-pdf", f"printing the sheets needs Debian's Chromium at "
-                 f"{CHROMIUM}; install it, or pass --no-pdf for Markdown sheets only")
+            fail(
+                parser,
+                "--no-pdf",
+                f"printing the sheets needs Debian's Chromium at "
+                f"{CHROMIUM}; install it, or pass --no-pdf for Markdown sheets only",
+            )
     variants = assign(args.seed, [s.student_id for s in students])
     folders = build_files(students, variants, pdf=not args.no_pdf)
     try:

@@ -41,14 +41,16 @@ def ids(count: int) -> list[str]:
 
 
 def roster_of(tmp: Path, count: int) -> Path:
-    return write_roster(tmp / "roster.csv", ids(count), [NAME, *(f"Student {k}" for k in
-                                                                range(2, count + 1))])
+    return write_roster(
+        tmp / "roster.csv", ids(count), [NAME, *(f"Student {k}" for k in range(2, count + 1))]
+    )
 
 
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file under folder by relative path, with its bytes."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def read_key(out: Path) -> list[dict[str, str]]:
@@ -65,8 +67,9 @@ def key_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 30-student roster written out once, Markdown sheets only."""
     tmp = tmp_path_factory.mktemp("variants")
     out = tmp / "out"
-    status = variants.main(["--roster", str(roster_of(tmp, 30)), "--seed", SEED,
-                            "--out", str(out), "--no-pdf"])
+    status = variants.main(
+        ["--roster", str(roster_of(tmp, 30)), "--seed", SEED, "--out", str(out), "--no-pdf"]
+    )
     assert status == 0
     return out
 
@@ -87,8 +90,11 @@ def test_numbers_stay_in_their_ranges_for_many_seeds() -> None:
     for v in drawn:
         check_ranges(v)
     # Every allowed value of n and c turns up, and h spans its range.
-    assert {v.n for v in drawn} == set(variants.N_VALUES) == {8, 9, 10, 12, 14, 15, 16, 18,
-                                                              20, 21, 22, 24}
+    assert (
+        {v.n for v in drawn}
+        == set(variants.N_VALUES)
+        == {8, 9, 10, 12, 14, 15, 16, 18, 20, 21, 22, 24}
+    )
     assert {v.c for v in drawn} == {1, 3, 4}
     assert {v.h for v in drawn} == set(range(2, 65))
 
@@ -132,8 +138,17 @@ def test_same_inputs_give_the_same_bytes_markdown_and_svg(tmp_path: Path) -> Non
     roster = roster_of(tmp_path, 5)
     runs = []
     for name in ("one", "two"):
-        result = run_script("variants.py", "--roster", str(roster), "--seed", SEED,
-                            "--out", str(tmp_path / name), "--no-pdf", timeout=180)
+        result = run_script(
+            "variants.py",
+            "--roster",
+            str(roster),
+            "--seed",
+            SEED,
+            "--out",
+            str(tmp_path / name),
+            "--no-pdf",
+            timeout=180,
+        )
         assert result.returncode == 0, result.stderr
         runs.append(tree(tmp_path / name))
     assert runs[0] == runs[1]
@@ -147,8 +162,16 @@ def test_same_inputs_give_the_same_bytes_pdfs_included(tmp_path: Path) -> None:
     roster = roster_of(tmp_path, 3)
     runs = []
     for name in ("one", "two"):
-        result = run_script("variants.py", "--roster", str(roster), "--seed", SEED,
-                            "--out", str(tmp_path / name), timeout=300)
+        result = run_script(
+            "variants.py",
+            "--roster",
+            str(roster),
+            "--seed",
+            SEED,
+            "--out",
+            str(tmp_path / name),
+            timeout=300,
+        )
         assert result.returncode == 0, result.stderr
         runs.append(tree(tmp_path / name))
     assert runs[0] == runs[1]
@@ -159,8 +182,14 @@ def test_same_inputs_give_the_same_bytes_pdfs_included(tmp_path: Path) -> None:
     reader = PdfReader(io.BytesIO(runs[0]["sheets/a1.pdf"]))
     text = " ".join(page.extract_text() for page in reader.pages)
     v = variant_of(read_key(tmp_path / "one")[0])
-    for needle in ("(3 points) Pay attention", f"n = {v.n}", f"t = {v.t}", f"w = {v.w}",
-                   f"c = {v.c}", f"h = {v.h}"):
+    for needle in (
+        "(3 points) Pay attention",
+        f"n = {v.n}",
+        f"t = {v.t}",
+        f"w = {v.w}",
+        f"c = {v.c}",
+        f"h = {v.h}",
+    ):
         assert needle in text
     # Latin letters print with the system's fonts; 山田 needs a CJK font installed.
     assert "Zoë Ł." in text
@@ -207,8 +236,7 @@ def test_key_operations_equal_an_instrumented_run(key_run: Path) -> None:
         assert int(row["total"]) == int(row["multiplies"]) + int(row["adds"])
     # The instrumented loop does every scalar operation in Python: the three cheapest
     # students whose c and h differ, so that swapping the two would show.
-    cheapest = sorted((r for r in rows if r["c"] != r["h"]),
-                      key=lambda r: int(r["total"]))[:3]
+    cheapest = sorted((r for r in rows if r["c"] != r["h"]), key=lambda r: int(r["total"]))[:3]
     for row in cheapest:
         v = variant_of(row)
         _, count = rnn2d.rnn2d_counted(*random_problem(v.n, v.c, v.h))
@@ -230,8 +258,7 @@ def test_key_grids_show_each_students_masks(key_run: Path) -> None:
 
 def test_blank_grids_shade_nothing(key_run: Path) -> None:
     sizes = {variant_of(row).n for row in read_key(key_run)}
-    assert {p.name for p in (key_run / "sheets" / "grids").iterdir()} == {f"{n}.svg"
-                                                                          for n in sizes}
+    assert {p.name for p in (key_run / "sheets" / "grids").iterdir()} == {f"{n}.svg" for n in sizes}
     fig = variants.blank_figure(12)
     try:
         assert not any(cells.any() for cells in drawn_cells(fig.axes[0], 12).values())
@@ -244,9 +271,16 @@ def test_sheets_restate_the_problems_with_each_students_numbers(key_run: Path) -
     for row in read_key(key_run):
         v = variant_of(row)
         text = (key_run / "sheets" / f"{row['student_id']}.md").read_text(encoding="utf-8")
-        for needle in (f"**n = {v.n}**", f"**t = {v.t}**", f"**w = {v.w}**",
-                       f"**c = {v.c}**", f"**h = {v.h}**", "(3 points) Pay attention",
-                       "(3 points) RNNs for images", f"](grids/{v.n}.svg)"):
+        for needle in (
+            f"**n = {v.n}**",
+            f"**t = {v.t}**",
+            f"**w = {v.w}**",
+            f"**c = {v.c}**",
+            f"**h = {v.h}**",
+            "(3 points) Pay attention",
+            "(3 points) RNNs for images",
+            f"](grids/{v.n}.svg)",
+        ):
             assert needle in text, (row["student_id"], needle)
         assert text.count(f"](grids/{v.n}.svg)") == 3
         # The answers are not on the sheet.
@@ -261,8 +295,20 @@ def test_utf8_names_survive_in_the_key_and_the_sheets(key_run: Path) -> None:
 def test_output_has_ordinary_permissions(tmp_path: Path) -> None:
     mask = os.umask(0o022)
     try:
-        assert variants.main(["--roster", str(roster_of(tmp_path, 2)), "--seed", "7",
-                              "--out", str(tmp_path / "out"), "--no-pdf"]) == 0
+        assert (
+            variants.main(
+                [
+                    "--roster",
+                    str(roster_of(tmp_path, 2)),
+                    "--seed",
+                    "7",
+                    "--out",
+                    str(tmp_path / "out"),
+                    "--no-pdf",
+                ]
+            )
+            == 0
+        )
     finally:
         os.umask(mask)
     for path in [tmp_path / "out", *(tmp_path / "out").rglob("*")]:
@@ -272,8 +318,10 @@ def test_output_has_ordinary_permissions(tmp_path: Path) -> None:
 
 def test_an_empty_output_folder_is_filled(tmp_path: Path, command) -> None:
     (tmp_path / "out").mkdir()
-    status, out, err = command("variants", ["--roster", str(roster_of(tmp_path, 2)),
-                                            "--seed", "123", "--out", "out", "--no-pdf"])
+    status, out, err = command(
+        "variants",
+        ["--roster", str(roster_of(tmp_path, 2)), "--seed", "123", "--out", "out", "--no-pdf"],
+    )
     assert status == 0, err
     assert (tmp_path / "out" / "answer-key.csv").is_file()
 
@@ -290,8 +338,10 @@ BAD_ROSTERS: dict[str, tuple[bytes, str]] = {
     "no header": (_rows("a1,Ada", "a2,Bo"), "line 1: no student_id column"),
     "no student_id column": (_rows("id,name", "a1,Ada"), "no student_id column"),
     "header only": (_rows("student_id,name"), "no students"),
-    "duplicate id": (_rows("student_id,name", "a1,Ada", "a2,Bo", "a1,Cy"),
-                     "line 4: student_id 'a1' repeats line 2"),
+    "duplicate id": (
+        _rows("student_id,name", "a1,Ada", "a2,Bo", "a1,Cy"),
+        "line 4: student_id 'a1' repeats line 2",
+    ),
     "ids differing in case": (_rows("student_id", "ab", "AB"), "line 3: student_id 'AB'"),
     "empty id": (_rows("student_id,name", "a1,Ada", ",Bo"), "line 3: empty student_id"),
     "parent folder": (_rows("student_id", "../x"), "line 2: student_id '../x' is not safe"),
@@ -302,15 +352,19 @@ BAD_ROSTERS: dict[str, tuple[bytes, str]] = {
     "non-ASCII id": (_rows("student_id", "zoë"), "line 2: student_id 'zoë' is not safe"),
     "not UTF-8": (b"student_id,name\na1,Zo\xeb\n", "line 2: not UTF-8"),
     "NUL byte": (b"student_id\na1\x00\n", "line 2: a NUL byte"),
-    "too few fields": (_rows("student_id,name", "a1,Ada", "a2"),
-                       "line 3: expected 2 values, got 1"),
-    "control character": (_rows("student_id,name", "a1,\"A\rda\""), "line 2: column name"),
+    "too few fields": (
+        _rows("student_id,name", "a1,Ada", "a2"),
+        "line 3: expected 2 values, got 1",
+    ),
+    "control character": (_rows("student_id,name", 'a1,"A\rda"'), "line 2: column name"),
     "clashing column": (_rows("student_id,total", "a1,3"), "column 'total' would clash"),
     "repeated column": (_rows("student_id,name,name", "a1,A,B"), "column 'name' appears twice"),
     "unnamed column": (_rows("student_id,", "a1,A"), "column 2 of the header has no name"),
     "unclosed quote": (_rows("student_id,name", 'a1,"Ada'), "not CSV"),
-    "over 10,000 rows": (_rows("student_id", *(f"s{k}" for k in range(10_001))),
-                         "line 10002: more than 10000 students"),
+    "over 10,000 rows": (
+        _rows("student_id", *(f"s{k}" for k in range(10_001))),
+        "line 10002: more than 10000 students",
+    ),
 }
 
 
@@ -365,16 +419,22 @@ def test_a_roster_that_is_not_a_small_regular_file_is_refused(
     assert snapshot(tmp_path) == before
 
 
-BAD_SEEDS = {"empty": "", "space": "fall 2026", "non-ASCII": "hérbst", "too long": "9" * 65,
-             "slash": "a/b"}
+BAD_SEEDS = {
+    "empty": "",
+    "space": "fall 2026",
+    "non-ASCII": "hérbst",
+    "too long": "9" * 65,
+    "slash": "a/b",
+}
 
 
 @pytest.mark.parametrize("seed", BAD_SEEDS.values(), ids=BAD_SEEDS.keys())
 def test_a_bad_seed_is_refused(seed: str, tmp_path: Path, command) -> None:
     roster = roster_of(tmp_path, 2)
     before = snapshot(tmp_path)
-    expect_refusal(command("variants", ["--roster", str(roster), "--seed", seed, "--out", "o"]),
-                   "--seed")
+    expect_refusal(
+        command("variants", ["--roster", str(roster), "--seed", seed, "--out", "o"]), "--seed"
+    )
     assert snapshot(tmp_path) == before
 
 
@@ -409,8 +469,9 @@ def test_an_unsafe_output_folder_is_refused(kind: str, tmp_path: Path, command) 
     make, reason = UNSAFE_OUTS[kind]
     out = make(tmp_path)
     before = snapshot(tmp_path)
-    result = command("variants", ["--roster", str(roster), "--seed", SEED, "--out", str(out),
-                                  "--no-pdf"])
+    result = command(
+        "variants", ["--roster", str(roster), "--seed", SEED, "--out", str(out), "--no-pdf"]
+    )
     expect_refusal(result, "--out")
     assert reason in result[2]
     assert snapshot(tmp_path) == before
@@ -429,8 +490,9 @@ def test_a_full_disk_midway_writes_nothing(
             raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", fsync)
-    result = command("variants", ["--roster", str(roster), "--seed", SEED, "--out", "out",
-                                  "--no-pdf"])
+    result = command(
+        "variants", ["--roster", str(roster), "--seed", SEED, "--out", "out", "--no-pdf"]
+    )
     expect_refusal(result, "--out")
     assert "No space left" in result[2]
     assert snapshot(tmp_path) == before, "no output and no temporary folder may be left"
