@@ -85,11 +85,10 @@ class RosterError(ValueError):
 
 @dataclass(frozen=True)
 class Student:
-    """One roster row: the id, the other columns in roster order, and the line it was on."""
+    """One roster row: the id, and the other columns in roster order."""
 
     student_id: str
     extra: tuple[tuple[str, str], ...]
-    line: int
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,7 @@ def read_roster(data: bytes) -> list[Student]:
     if "\x00" in text:
         raise RosterError(f"line {text[: text.index(chr(0))].count(chr(10)) + 1}: a NUL byte")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows = [(line, row) for line, row in _numbered(reader) if row]
+    rows = list(_numbered(reader))
     if not rows:
         raise RosterError("line 1: no header row: the file is empty")
     (header_line, header), body = rows[0], rows[1:]
@@ -182,13 +181,13 @@ def read_roster(data: bytes) -> list[Student]:
                 f"{seen[folded]} (ids are compared ignoring case)"
             )
         seen[folded] = line
-        students.append(Student(student_id, tuple(record.items()), line))
+        students.append(Student(student_id, tuple(record.items())))
     return students
 
 
 def _numbered(reader) -> Iterator[tuple[int, list[str]]]:
-    """Each row with the line it starts on (a quoted field may span lines); RosterError
-    past the header and MAX_ROWS rows, or on text that is not CSV."""
+    """Each row that holds something, with the line it starts on (a quoted field may span
+    lines); RosterError past the header and MAX_ROWS rows, or on text that is not CSV."""
     count = 0
     while True:
         line = reader.line_num + 1
@@ -198,6 +197,9 @@ def _numbered(reader) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as error:
             raise RosterError(f"line {line}: not CSV: {error}") from None
+        # A blank line, or a row of empty cells as spreadsheets export, holds no student.
+        if not any(cell.strip() for cell in row):
+            continue
         if count > MAX_ROWS:
             raise RosterError(f"line {line}: more than {MAX_ROWS} students")
         count += 1

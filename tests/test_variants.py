@@ -361,6 +361,10 @@ BAD_ROSTERS: dict[str, tuple[bytes, str]] = {
     "repeated column": (_rows("student_id,name,name", "a1,A,B"), "column 'name' appears twice"),
     "unnamed column": (_rows("student_id,", "a1,A"), "column 2 of the header has no name"),
     "unclosed quote": (_rows("student_id,name", 'a1,"Ada'), "not CSV"),
+    "blank rows are skipped": (
+        _rows("student_id,name", ",", "", "a1,A", " , ", "a1,B"),
+        "line 6: student_id 'a1' repeats line 4",
+    ),
     "over 10,000 rows": (
         _rows("student_id", *(f"s{k}" for k in range(10_001))),
         "line 10002: more than 10000 students",
