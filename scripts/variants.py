@@ -66,7 +66,12 @@ KEY_COLUMNS = (
 )
 # A student id becomes a file name: ASCII letters, digits, '.', '_' and '-', starting
 # with a letter or digit (so never '.', '..' or a hidden file), at most 64 characters.
-SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# Windows drops a final '.' and keeps the device names (CON, COM1, ...) for itself,
+# whatever follows them after a dot; the sheets may be opened there.
+SAFE_ID = re.compile(
+    r"(?!(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\.|$))[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?<!\.)",
+    re.IGNORECASE,
+)
 MAX_ROWS = 10_000
 MAX_ROSTER_BYTES = 2_000_000
 # A seed is a short token: digits, or letters, digits, '_' and '-'.
@@ -171,7 +176,7 @@ def read_roster(data: bytes) -> list[Student]:
             raise RosterError(
                 f"line {line}: {ID_COLUMN} {shown(student_id)} is not safe as a file name: "
                 "use ASCII letters, digits, '.', '_' and '-', starting with a letter or digit, "
-                "at most 64 characters"
+                "not ending in '.', at most 64 characters, and no Windows device name"
             )
         # Ids that differ only in case would share files on macOS and Windows.
         folded = student_id.casefold()

@@ -122,6 +122,12 @@ def test_collisions_draw_again_whatever_the_roster_order(monkeypatch: pytest.Mon
     assert sum(v == variants.Variant(8, 1, 2, 1, 2) for v in first.values()) == 1
 
 
+def test_ordinary_ids_are_taken() -> None:
+    good = ["a1", "A-1", "s.2026_07", "9", "console", "com10", "nul1", "x" * 64]
+    students = variants.read_roster(_rows("student_id", *good))
+    assert [s.student_id for s in students] == good
+
+
 def test_roster_order_does_not_change_anyones_numbers() -> None:
     roster = ids(120)
     shuffled = roster[::-1]
@@ -349,6 +355,9 @@ BAD_ROSTERS: dict[str, tuple[bytes, str]] = {
     "dot": (_rows("student_id", "."), "line 2: student_id '.' is not safe"),
     "hidden": (_rows("student_id", ".x"), "line 2: student_id '.x' is not safe"),
     "space": (_rows("student_id", "a b"), "line 2: student_id 'a b' is not safe"),
+    "final dot": (_rows("student_id", "a1."), "line 2: student_id 'a1.' is not safe"),
+    "device name": (_rows("student_id", "a1", "con"), "line 3: student_id 'con' is not safe"),
+    "device name with a suffix": (_rows("student_id", "LPT1.x"), "student_id 'LPT1.x' is not"),
     "non-ASCII id": (_rows("student_id", "zoë"), "line 2: student_id 'zoë' is not safe"),
     "not UTF-8": (b"student_id,name\na1,Zo\xeb\n", "line 2: not UTF-8"),
     "NUL byte": (b"student_id\na1\x00\n", "line 2: a NUL byte"),
