@@ -528,15 +528,27 @@ def test_memory_bound_catches_an_n_by_n_mask() -> None:
 # The lab page in the built site: outputs shown, both notebooks offered, light enough.
 
 COLAB = (
-    "https://colab.research.google.com/github/{repo}/blob/main/docs/lab/attention-lab-student.ipynb"
+    "https://colab.research.google.com/github/{repo}/blob/{tag}/docs/lab/attention-lab-student.ipynb"
 )
 
 
 def test_colab_link_follows_repo_url() -> None:
-    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    repo = re.search(r"^repo_url: https://github\.com/(\S+?)/?$", config, re.M)[1]
+    import importlib.util
+
+    import yaml
+
+    spec = importlib.util.spec_from_file_location("release_links",
+                                                  ROOT / "hooks" / "release_links.py")
+    release_links = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(release_links)
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    repo = re.fullmatch(r"https://github\.com/(\S+?)/?", config["repo_url"])[1]
+    tag = config["extra"]["release"]
     page = (ROOT / "docs" / "lab" / "index.md").read_text(encoding="utf-8")
-    assert COLAB.format(repo=repo) in page
+    rendered = release_links.render(page, tag)
+    assert COLAB.format(repo=repo, tag=tag) in rendered
+    # The tag, not main: the links stay the same for a term.
+    assert "/blob/main/" not in rendered and "/raw/main/" not in rendered
 
 
 @pytest.mark.slow

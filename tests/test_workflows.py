@@ -13,6 +13,7 @@ from conftest import ROOT
 
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
 PUBLISH = ROOT / ".github/workflows/pages.yml"
+RELEASE = ROOT / ".github/workflows/release.yml"
 
 
 def _tool(name: str) -> str:
@@ -24,8 +25,8 @@ def _load(path: Path) -> dict:
     return yaml.safe_load(path.read_text())
 
 
-def test_there_is_a_test_and_a_publish_workflow() -> None:
-    assert {p.name for p in WORKFLOWS} == {"tests.yml", "pages.yml"}
+def test_there_is_a_test_a_publish_and_a_release_workflow() -> None:
+    assert {p.name for p in WORKFLOWS} == {"tests.yml", "pages.yml", "release.yml"}
     triggers = _load(ROOT / ".github/workflows/tests.yml")[True]
     assert "push" in triggers and "pull_request" in triggers
 
@@ -41,15 +42,17 @@ def test_zizmor_finds_nothing(persona: str) -> None:
     assert "No findings to report" in result.stdout + result.stderr
 
 
-def test_publishing_waits_for_the_tests_on_the_same_commit() -> None:
+@pytest.mark.parametrize(("path", "last"), [(PUBLISH, "deploy"), (RELEASE, "publish")],
+                         ids=["pages.yml", "release.yml"])
+def test_publishing_waits_for_the_tests_on_the_same_commit(path: Path, last: str) -> None:
     # A reusable-workflow call runs tests.yml on the commit being published.
     assert "workflow_call" in _load(ROOT / ".github/workflows/tests.yml")[True]
-    jobs = _load(PUBLISH)["jobs"]
+    jobs = _load(path)["jobs"]
     callers = [name for name, job in jobs.items()
                if job.get("uses") == "$/.github/workflows/tests.yml"]
     assert len(callers) == 1
     assert callers[0] in _needs(jobs["build"])
-    assert "build" in _needs(jobs["deploy"])
+    assert "build" in _needs(jobs[last])
 
 
 def _needs(job: dict) -> list[str]:
@@ -90,6 +93,10 @@ def test_workflow_permissions_start_read_only(path: Path) -> None:
         if name == "deploy" and path == PUBLISH:
             assert writes == {"pages", "id-token"}
             assert job["environment"]["name"] == "github-pages"
+        elif name == "publish" and path == RELEASE:
+            # It attaches files to the release, and checks out and runs nothing of ours.
+            assert writes == {"contents"}
+            assert all("actions/checkout@" not in step.get("uses", "") for step in job["steps"])
         else:
             assert not writes, f"{path.name}: job {name} may write {writes}"
 
@@ -113,10 +120,11 @@ def test_checkout_keeps_no_credentials(path: Path) -> None:
                 assert step["with"]["persist-credentials"] is False
 
 
-def test_publishing_workflow_restores_no_cache() -> None:
-    text = PUBLISH.read_text()
+@pytest.mark.parametrize("path", [PUBLISH, RELEASE], ids=lambda p: p.name)
+def test_publishing_workflow_restores_no_cache(path: Path) -> None:
+    text = path.read_text()
     assert "actions/cache" not in text
-    for job in _load(PUBLISH)["jobs"].values():
+    for job in _load(path)["jobs"].values():
         for step in job.get("steps", []):
             assert "cache" not in step.get("with", {}), step
 
