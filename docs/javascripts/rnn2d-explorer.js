@@ -148,7 +148,8 @@
     waveLegend.innerHTML =
       '<span class="rnn2d-explorer__key rnn2d-explorer__key--done"></span> done ' +
       '<span class="rnn2d-explorer__key rnn2d-explorer__key--current"></span> this step ' +
-      '<span class="rnn2d-explorer__key rnn2d-explorer__key--waiting"></span> waiting';
+      '<span class="rnn2d-explorer__key rnn2d-explorer__key--waiting"></span> waiting ' +
+      '<span class="rnn2d-explorer__key rnn2d-explorer__key--none"></span> unused slot';
 
     const influenceForm = form("rnn2d-explorer__influence-controls");
     const aField = field(influenceForm, "a", "Weight a = W_left", slider(0, weights.length - 1, data.weights.default), el("output", { "aria-hidden": "true" }));
@@ -195,8 +196,13 @@
         influence.svg.append(m);
       }
       grid.skew.forEach((row, s) => row.forEach((cellId, slot) => {
-        if (cellId < 0) return;
-        const r = skew.rect(slot, s, { "data-i": Math.floor(cellId / n), "data-j": cellId % n, "data-step": s });
+        if (cellId < 0) {
+          const unused = skew.rect(slot, s, { class: "rnn2d-explorer__unused" });
+          unused.style.fill = `url(#${id("wave-hatch")})`;
+          skew.svg.append(unused);
+          return;
+        }
+        const r = skew.rect(slot, s, { "data-i": Math.floor(cellId / n), "data-j": cellId % n, "data-step": s, "data-slot": slot });
         skewCells.push([r, s]);
         skew.svg.append(r);
       }));
