@@ -20,14 +20,30 @@ WAVE = re.compile(
     r"^Step (\d+) of (\d+): (\d+) cells? computed together; (\d+) done, (\d+) waiting\.$"
 )
 WIDTHS = {"phone": 390, "desktop": 1280}
-LABELS = {"n": "Grid size n", "step": "Wavefront step", "a": "Weight a = W_left",
-          "b": "Weight b = W_top"}
+LABELS = {
+    "n": "Grid size n",
+    "step": "Wavefront step",
+    "a": "Weight a = W_left",
+    "b": "Weight b = W_top",
+}
 # The sliders' weights: 0 to 1.5 in steps of 0.05, the k-th being k / 20.
 WEIGHT_STEPS = 20
 
 # (n, step), step counted from 1 as on the page: the ends, both sides of the middle.
-WAVE_CASES = [(1, 1), (2, 2), (7, 1), (7, 4), (7, 7), (7, 13), (9, 12), (10, 10), (32, 1),
-              (32, 32), (32, 33), (32, 63)]
+WAVE_CASES = [
+    (1, 1),
+    (2, 2),
+    (7, 1),
+    (7, 4),
+    (7, 7),
+    (7, 13),
+    (9, 12),
+    (10, 10),
+    (32, 1),
+    (32, 32),
+    (32, 33),
+    (32, 63),
+]
 
 # (n, chosen cell counted from 1, a, b) against rnn2d.influence_map.
 INFLUENCE_CASES = [
@@ -172,8 +188,13 @@ def test_shading_follows_the_wavefront(page, n: int, step: int) -> None:
     assert match, statuses(page)[0]
     shown = tuple(int(g) for g in match.groups())
     size = len(rnn2d.diagonal_cells(n, step - 1))
-    assert shown == (step, rnn2d.wavefront_steps(n), size,
-                     len(expected["done"]), len(expected["waiting"]))
+    assert shown == (
+        step,
+        rnn2d.wavefront_steps(n),
+        size,
+        len(expected["done"]),
+        len(expected["waiting"]),
+    )
     assert classes(page, "rnn2d-explorer__grid") == expected
     assert classes(page, "rnn2d-explorer__skew") == expected
     assert control(page, "step").get_attribute("aria-valuetext") == (
@@ -301,14 +322,16 @@ def test_one_tab_stop_per_control_then_the_map(page) -> None:
     control(page, "n").focus()
     visited = []
     for _ in range(8):
-        visited.append(page.evaluate(
-            """() => {
+        visited.append(
+            page.evaluate(
+                """() => {
                  const a = document.activeElement;
                  if (!a.closest('.rnn2d-explorer')) return 'outside';
                  if (a.classList.contains('rnn2d-explorer__map')) return 'map';
                  return a.closest('[data-param]')?.dataset.param ?? a.tagName;
                }"""
-        ))
+            )
+        )
         if visited[-1] == "outside":
             break
         page.keyboard.press("Tab")
@@ -344,8 +367,11 @@ def test_no_serious_accessibility_violations(page, scheme: str) -> None:
         found = Axe().run(page, context=ROOT).response["violations"]
     finally:
         page.evaluate("() => document.body.setAttribute('data-md-color-scheme', 'default')")
-    serious = [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in found
-               if v["impact"] in ("serious", "critical")]
+    serious = [
+        f"{v['id']}: {[n['target'] for n in v['nodes']]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not serious, serious
 
 

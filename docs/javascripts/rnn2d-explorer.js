@@ -14,8 +14,8 @@
   // No valid n is this long; longer text is rejected before it is parsed.
   const MAX_CHARS = 24;
   // The influence's log scale: powers of ten from LOG_LOW (palest) to LOG_HIGH (darkest).
-  const LOG_LOW = -6;
-  const LOG_HIGH = 6;
+  const LOG_LOW = -4;
+  const LOG_HIGH = 4;
 
   // document.currentScript is only set while this file first runs, and Material's
   // instant navigation never runs it again: resolve the data's address now.
@@ -159,8 +159,9 @@
     const influenceReadout = el("p", { class: "rnn2d-explorer__readout", id: id("readout") });
     const scale = el("p", { class: "rnn2d-explorer__legend", "aria-hidden": "true" });
     scale.innerHTML =
-      `<span class="rnn2d-explorer__key rnn2d-explorer__key--none"></span> no influence ` +
-      `<span class="rnn2d-explorer__ramp"></span> 10<sup>${LOG_LOW}</sup> to 10<sup>${LOG_HIGH}</sup>, log scale`;
+      `<span class="rnn2d-explorer__key rnn2d-explorer__key--none"></span> no influence; ` +
+      `10<sup>−${-LOG_LOW}</sup> or less <span class="rnn2d-explorer__ramp"></span> 10<sup>${LOG_HIGH}</sup> or more, ` +
+      "log scale, 1 in the middle";
 
     root.replaceChildren(waveForm, waveFigure, waveLegend, waveStatus, influenceForm, influenceFigure, scale, influenceStatus, influenceReadout);
     root.classList.add("rnn2d-explorer--ready");
@@ -247,17 +248,15 @@
       });
       influence.svg.addEventListener("pointermove", (event) => {
         const target = event.target.closest("[data-i]");
-        if (target && target.dataset.value !== undefined) inspect(Number(target.dataset.i), Number(target.dataset.j), Number(target.dataset.value));
+        if (!target) return;
+        const [ci, cj] = state.chosen;
+        const value = target.dataset.value === undefined ? "no influence" : short(Number(target.dataset.value));
+        influenceReadout.textContent = `Input x(${Number(target.dataset.i) + 1}, ${Number(target.dataset.j) + 1}) on h(${ci + 1}, ${cj + 1}): ${value}.`;
       });
 
       state.n = n;
       state.view = { grid, wave, skew, waveCells, skewCells, band, mapCells, chosenMark, influence };
       state.chosen = state.chosen ? state.chosen.map((v) => Math.min(v, n - 1)) : [n - 1, n - 1];
-    };
-
-    const inspect = (i, j, value) => {
-      const [ci, cj] = state.chosen;
-      influenceReadout.textContent = `Input x(${i + 1}, ${j + 1}) on h(${ci + 1}, ${cj + 1}): ${short(value)}.`;
     };
 
     const drawWave = () => {
@@ -268,7 +267,10 @@
       const tally = { done: 0, current: 0, waiting: 0 };
       // An inline style, because the dot pattern's id differs from explorer to explorer.
       const dotted = `url(#${id("wave-dot")})`;
+      // Only the cells whose kind changes are touched, so a step is quick even at n = 32.
       const shade = (node, kind) => {
+        if (node.dataset.kind === kind) return;
+        node.dataset.kind = kind;
         node.setAttribute("class", `rnn2d-explorer__cell rnn2d-explorer__${kind}`);
         node.style.fill = kind === "current" ? dotted : "";
       };
@@ -341,7 +343,7 @@
         `Influence on h(${ci + 1}, ${cj + 1}) with a = ${weight(a)}, b = ${weight(b)}: ` +
         `${inputs} inputs, from ${short(low)} to ${short(high)}; from x(1, 1): ${short(corner)}.`;
       influence.svg.setAttribute("aria-label", `Influence map of h(${ci + 1}, ${cj + 1}); arrow keys choose the cell`);
-      inspect(0, 0, corner);
+      influenceReadout.textContent = "Point at an input to read its influence; click or tap a cell, or use the arrow keys on the map, to choose another h(i, j).";
       present();
     };
 
