@@ -3,6 +3,8 @@ input at once and says so, and works from the keyboard, at phone and desktop wid
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +13,7 @@ import numpy as np
 import pytest
 import rnn2d
 from browser import launched_chromium, serve, wait_for_math, watch
+from conftest import ROOT as PROJECT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -163,6 +166,24 @@ def expected_wave(n: int, step: int) -> dict[str, set]:
         kind = "done" if s < step - 1 else "current" if s == step - 1 else "waiting"
         out[kind] |= {(i, s - i) for i in rnn2d.diagonal_cells(n, s)}
     return out
+
+
+def test_the_script_holds_no_formula(built_site: Path) -> None:
+    """The site serves the hook's tables, which are rnn2d's; the script copies no rule."""
+    served = json.loads((built_site / "assets" / "rnn2d.json").read_text())
+    spec = importlib.util.spec_from_file_location("hook", PROJECT / "hooks/rnn2d_explorer_data.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    assert served == json.loads(json.dumps(hook.explorer_data()))
+    for n, grid in enumerate(served["grids"], start=1):
+        steps = rnn2d.wavefront_steps(n)
+        assert grid["steps"] == steps
+        assert grid["sizes"] == [len(rnn2d.diagonal_cells(n, s)) for s in range(steps)]
+        assert grid["skew"] == rnn2d.skew_layout(n).tolist()
+    script = (built_site / "javascripts" / "rnn2d-explorer.js").read_text()
+    # The shapes the step, its size and the influence would take if copied by hand.
+    copies = r"2\s*\*\s*n|i\s*\+\s*j|Math\.(min|max)\(\s*step|Math\.pow|\*\*|comb|factorial"
+    assert not re.search(copies, script), re.search(copies, script)
 
 
 def test_labels_are_visible(page) -> None:
@@ -388,6 +409,8 @@ def test_mounts_after_instant_navigation(chromium, built_site: Path) -> None:
         try:
             tab = context.new_page()
             tab.goto(base, wait_until="load")
+            # Instant navigation starts once Material has fetched the sitemap.
+            tab.wait_for_load_state("networkidle")
             # A full page load would lose this mark; instant navigation keeps it.
             tab.evaluate("() => { window.stayedOnPage = true; }")
             tab.locator(f'.md-content a[href$="{PAGE}"]').first.click()
@@ -395,6 +418,12 @@ def test_mounts_after_instant_navigation(chromium, built_site: Path) -> None:
             tab.wait_for_selector(f"{ROOT} .rnn2d-explorer__grid", timeout=10_000)
             assert tab.evaluate("() => window.stayedOnPage") is True
             assert WAVE.match(statuses(tab)[0]), statuses(tab)
+            assert tab.locator(f"{ROOT} .rnn2d-explorer__controls").count() == 2
+            # Back home and forward again: still exactly one explorer.
+            tab.go_back()
+            tab.go_forward()
+            tab.wait_for_selector(f"{ROOT} .rnn2d-explorer__grid")
+            assert tab.locator(f"{ROOT} .rnn2d-explorer__grid").count() == 1
             assert tab.locator(f"{ROOT} .rnn2d-explorer__controls").count() == 2
             assert not seen.problems(), seen.problems()
         finally:

@@ -377,7 +377,6 @@
       const checked = checkN(spec, nField.control);
       setError(checked.error || "");
       state.stale = Boolean(checked.error);
-      root.classList.toggle("rnn2d-explorer--invalid", state.stale);
       if (state.stale) {
         present();
         return;
