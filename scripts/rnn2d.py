@@ -116,6 +116,14 @@ def rnn2d_wavefront(
 # --8<-- [end:wavefront]
 
 
+def skew_layout(n: int) -> np.ndarray:
+    """Where rnn2d_wavefront keeps each cell: (2n - 1, n) ints, the row-major index
+    i n + j of the cell at [step, slot], or -1 for a slot no cell uses."""
+    skewed = np.full((wavefront_steps(n), n, 1), -1)
+    _diagonal_view(skewed, n)[..., 0] = np.arange(n * n).reshape(n, n)
+    return skewed[..., 0]
+
+
 @dataclass
 class OpCount:
     """Scalar operations tallied one by one as the instrumented loop performs them."""

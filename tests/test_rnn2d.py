@@ -112,6 +112,19 @@ def test_diagonal_cells_partition_the_grid(n: int) -> None:
     assert sorted(seen) == [(i, j) for i in range(n) for j in range(n)]
 
 
+@pytest.mark.parametrize("n", [1, 2, 5, 9])
+def test_skew_layout_puts_each_cell_at_its_step_and_column(n: int) -> None:
+    expected = np.full((2 * n - 1, n), -1)
+    for i, j in itertools.product(range(n), range(n)):
+        expected[i + j, i] = i * n + j
+    np.testing.assert_array_equal(rnn2d.skew_layout(n), expected)
+    for s in range(rnn2d.wavefront_steps(n)):
+        row = rnn2d.skew_layout(n)[s]
+        assert [divmod(int(c), n) for c in row[row >= 0]] == [
+            (i, s - i) for i in rnn2d.diagonal_cells(n, s)
+        ]
+
+
 def perturbation_field(n: int, i: int, j: int) -> np.ndarray:
     """Which inputs change h^{i,j} when nudged, with random tanh weights."""
     x, w_in, w_left, w_top = random_problem(n, 2, 3, seed=7)
