@@ -1,0 +1,20 @@
+// A display formula wider than the screen scrolls sideways inside its own box.
+// Keyboard users can scroll it only if the box takes focus, so a box that
+// overflows gets tabindex="0" and one that fits stays out of the Tab order.
+const mathBoxes = new ResizeObserver((entries) => {
+  for (const { target } of entries) {
+    if (target.scrollWidth > target.clientWidth) {
+      target.tabIndex = 0;
+    } else {
+      target.removeAttribute("tabindex");
+    }
+  }
+});
+
+// Material's instant navigation swaps pages without reloading scripts.
+document$.subscribe(() => {
+  mathBoxes.disconnect();
+  for (const box of document.querySelectorAll(".md-typeset div.arithmatex")) {
+    mathBoxes.observe(box);
+  }
+});
