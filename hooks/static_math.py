@@ -36,8 +36,9 @@ var MathJax = {
     },
   },
   tex: {
-    // \\tag{..} shows its tag; \\label and \\eqref parse.
-    tags: 'ams',
+    // An explicit \\tag{..} still shows; 'none' only stops MathJax from numbering
+    // align and equation on its own, which one formula at a time would count as (1).
+    tags: 'none',
     // Without these two, a typo renders as red text instead of failing the build.
     packages: {'[-]': ['noerrors', 'noundefined']},
     formatError: function (jax, error) { throw new Error(error.message); },
@@ -63,11 +64,8 @@ function stylesheet() {
 }
 """
 
-ARITHMATEX = re.compile(
-    r'<(?P<tag>span|div) class="arithmatex">(?P<open>\\\(|\\\[)(?P<tex>.*?)'
-    r"(?:\\\)|\\\])</(?P=tag)>",
-    re.S,
-)
+# Arithmatex escapes < in TeX, so a formula never holds the closing tag.
+ARITHMATEX = re.compile(r'<(?P<tag>span|div) class="arithmatex">(?P<body>.*?)</(?P=tag)>', re.S)
 NOTEBOOK_CELL = '<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput"'
 NOTEBOOK_DISPLAY = re.compile(r"<p>\s*\$\$(?P<tex>.+?)\$\$\s*</p>", re.S)
 # Jupyter's rule: $ not escaped, not followed or preceded by a space inside.
@@ -150,7 +148,7 @@ class _Page:
         self.glyphs: dict[str, str] = {}
 
     def formula(self, tex: str, display: bool) -> str:
-        tex = html.unescape(tex).strip()
+        """The drawing of one formula, in the box arithmatex would have put it in."""
         try:
             container, glyphs = _math().render(tex, display)
         except ValueError as error:
@@ -177,9 +175,16 @@ class _Page:
 
 
 def _arithmatex(text: str, page: _Page) -> str:
-    return ARITHMATEX.sub(
-        lambda m: page.formula(m.group("tex"), m.group("open") == "\\["), text
-    )
+    def draw(match: re.Match) -> str:
+        body = html.unescape(match.group("body")).strip()
+        if body.startswith("\\(") and body.endswith("\\)"):
+            return page.formula(body[2:-2].strip(), display=False)
+        if body.startswith("\\[") and body.endswith("\\]"):
+            return page.formula(body[2:-2].strip(), display=True)
+        # A bare \begin{align} ... \end{align} block is display math too.
+        return page.formula(body, display=match.group("tag") == "div")
+
+    return ARITHMATEX.sub(draw, text)
 
 
 def _outside_code(text: str, replace) -> str:
@@ -204,13 +209,17 @@ def _notebook_cells(text: str, page: _Page) -> str:
 
 
 def _dollars(part: str, page: _Page) -> str:
-    part = NOTEBOOK_DISPLAY.sub(lambda m: page.formula(m.group("tex"), True), part)
+    part = NOTEBOOK_DISPLAY.sub(lambda m: page.formula(_tex(m), display=True), part)
     if "$$" in part:
         raise PluginError(
             f"{page.src_uri}: a $$ formula shares its paragraph with text; "
             "give it a paragraph of its own"
         )
-    return NOTEBOOK_INLINE.sub(lambda m: page.formula(m.group("tex"), False), part)
+    return NOTEBOOK_INLINE.sub(lambda m: page.formula(_tex(m), display=False), part)
+
+
+def _tex(match: re.Match) -> str:
+    return html.unescape(match.group("tex")).strip()
 
 
 def _closing_div(text: str, start: int) -> int:
