@@ -248,6 +248,9 @@ def test_instant_navigation_keeps_math_and_explorer(chromium, base_url: str) -> 
 # Phone (two common sizes), tablet and desktop widths, in CSS pixels.
 WIDTHS = (360, 390, 768, 1280)
 SCHEMES = ("light", "dark")
+# axe runs once per page and width, the palettes taking turns; visit() above
+# already runs it in both palettes at its default desktop size.
+AXE_SCHEME = {360: "light", 390: "dark", 768: "light", 1280: "dark"}
 # Material turns the navigation into a drawer behind the header's menu button below 76.25em.
 DRAWER_BELOW = 1220
 # How long a drawer or search panel may take to open, in ms (Material animates for 250).
@@ -307,7 +310,7 @@ def _search_problem(page) -> str:
 NEXT_FRAME = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
-def check_screen(page, url: str, width: int) -> ScreenResult:
+def check_screen(page, url: str, width: int, scheme: str) -> ScreenResult:
     """Load url in page and gather every per-width check."""
     result = ScreenResult()
     page.goto(url, wait_until="load")
@@ -315,9 +318,10 @@ def check_screen(page, url: str, width: int) -> ScreenResult:
     math = page.evaluate(TINY_MATH)
     result.math_seen, result.tiny_math = math["seen"], math["tiny"]
     result.scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-    # Let the opened blocks lay out, so wide boxes in them have become focusable.
-    page.evaluate(NEXT_FRAME)
-    result.axe = _axe_violations(page)
+    if AXE_SCHEME[width] == scheme:
+        # Let the opened blocks lay out, so wide boxes in them have become focusable.
+        page.evaluate(NEXT_FRAME)
+        result.axe = _axe_violations(page)
     result.drawer = _drawer_problem(page, width)
     result.search = _search_problem(page)
     return result
@@ -335,7 +339,7 @@ def screens(chromium, base_url: str, built_site: Path) -> dict[tuple[int, str, s
             try:
                 page = context.new_page()
                 for path in local_pages(built_site):
-                    found[width, scheme, path] = check_screen(page, base_url + path, width)
+                    found[width, scheme, path] = check_screen(page, base_url + path, width, scheme)
             finally:
                 context.close()
     return found
@@ -374,7 +378,7 @@ def test_navigation_and_search_open_at_every_width(screens) -> None:
 
 
 def test_no_serious_accessibility_violations_at_any_width(screens) -> None:
-    """axe-core finds no serious or critical violation at any width, in either palette."""
+    """axe-core finds no serious or critical violation at any width (palettes alternate)."""
     failures = {key: r.axe for key, r in screens.items()}
     assert not any(failures.values()), _screen_report(failures)
 
