@@ -111,6 +111,10 @@ class MathEngine:
         """MathJax's own CSS for its SVG output and for the hidden MathML."""
         return self._v8.call("stylesheet")
 
+    def close(self) -> None:
+        """Stop V8 now rather than at interpreter exit, where its clean-up can stall."""
+        self._v8.close()
+
 
 def _first_line(message: str) -> str:
     # mini-racer appends the offending line of MathJax's minified source; keep the message.
@@ -248,3 +252,10 @@ def on_page_content(html_text, page, config, files):
     if page.file.src_uri.endswith(".ipynb"):
         html_text = _notebook_cells(html_text, math)
     return math.defs() + html_text
+
+
+def on_shutdown():
+    global _engine
+    if _engine is not None:
+        _engine.close()
+        _engine = None

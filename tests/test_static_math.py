@@ -33,7 +33,9 @@ def _hook():
 @pytest.fixture(scope="module")
 def hook():
     """The hook module, loaded as MkDocs loads it (V8 starts on first use)."""
-    return _hook()
+    module = _hook()
+    yield module
+    module.on_shutdown()
 
 
 def _page_text(html: str) -> str:
