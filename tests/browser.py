@@ -185,25 +185,15 @@ def watch(context) -> PageWatch:
     return seen
 
 
-# Resolves once MathJax has typeset the page: its start-up promise on first
-# load, then every arithmatex element holding an mjx-container (instant navigation).
-WAIT_FOR_MATH = """async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await MathJax.startup.promise;
-  }
-  const deadline = Date.now() + 10000;
-  const done = () => [...document.querySelectorAll('.md-content .arithmatex')]
-    .every((el) => el.querySelector('mjx-container'));
-  while (!done() && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}"""
+# Formulas are drawn at build time, so they are in the page as soon as its
+# content is; after instant navigation that content is swapped in by script.
+MATH_DRAWN = """() => [...document.querySelectorAll('.md-content .arithmatex')]
+  .every((el) => el.querySelector('mjx-container > svg'))"""
 
 
 def wait_for_math(page) -> None:
-    """Wait until MathJax has typeset every formula on the page (or 10 s passed)."""
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-    page.evaluate(WAIT_FOR_MATH)
+    """Wait until every formula in the page's content holds its drawing."""
+    page.wait_for_function(MATH_DRAWN)
 
 
 # Text a reader sees in the page's content, outside code, scripts and rendered math.
@@ -236,12 +226,35 @@ IMAGES = """async () => {
 
 
 def math_counts(page) -> dict[str, int]:
-    """How many formulas arithmatex marked, and how many MathJax rendered."""
+    """How many formulas the page marks, and how many hold a drawing."""
     return page.evaluate(
         """() => ({
           marked: document.querySelectorAll('.md-content .arithmatex').length,
           unrendered: [...document.querySelectorAll('.md-content .arithmatex')]
-            .filter((el) => !el.querySelector('mjx-container')).length,
+            .filter((el) => !el.querySelector('mjx-container > svg')).length,
           rendered: document.querySelectorAll('.md-content mjx-container').length,
         })"""
     )
+
+
+# Every formula a reader can see (closed <details> opened first), whose box or
+# drawing is 4 px or less across or high: a formula shrunk out of sight.
+TINY_MATH = """() => {
+  for (const details of document.querySelectorAll('.md-content details')) details.open = true;
+  const tiny = [];
+  for (const math of document.querySelectorAll('.md-content mjx-container')) {
+    if (!math.checkVisibility()) continue;  // in a tab that is not selected
+    for (const el of [math, math.querySelector('svg')]) {
+      const box = el.getBoundingClientRect();
+      if (box.width <= 4 || box.height <= 4) {
+        tiny.push(`${el.tagName} ${box.width}x${box.height}: ` +
+          (math.querySelector('math')?.textContent ?? '').slice(0, 60));
+      }
+    }
+  }
+  return {
+    seen: [...document.querySelectorAll('.md-content mjx-container')]
+      .filter((el) => el.checkVisibility()).length,
+    tiny,
+  };
+}"""

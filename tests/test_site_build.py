@@ -33,7 +33,7 @@ def test_strict_build_has_every_page(built_site: Path) -> None:
         "references/index.html",
     ):
         assert (built_site / page).is_file(), f"{page} missing from the built site"
-    assert (built_site / "assets/mathjax/tex-svg.js").is_file()
+    assert (built_site / "assets/stylesheets/mathjax-svg.css").is_file()
 
 
 def test_two_cold_builds_of_one_commit_are_identical(

@@ -138,7 +138,7 @@ def test_scanner_catches_each_kind_of_remote_load(tmp_path: Path) -> None:
     fine.write_text(
         '<a href="https://arxiv.org/abs/1904.10509">paper</a>'
         '<link rel="canonical" href="https://example.org/page/">'
-        '<script src="../assets/mathjax/tex-svg.js"></script>'
+        '<script src="../javascripts/scroll-boxes.js"></script>'
         '<svg xmlns="http://www.w3.org/2000/svg"><use href="#cell"/></svg>'
     )
     assert off_site_references(fine) == []
