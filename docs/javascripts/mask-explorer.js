@@ -25,36 +25,8 @@
     return dataPromise;
   };
 
-  // The operators of the registry's expression trees, with Python's meaning
-  // (floor division and a modulo that follows the divisor's sign).
-  const OPERATORS = {
-    "+": (a, b) => a + b,
-    "-": (a, b) => a - b,
-    "*": (a, b) => a * b,
-    "/": (a, b) => a / b,
-    "//": (a, b) => Math.floor(a / b),
-    "%": (a, b) => a - b * Math.floor(a / b),
-    neg: (a) => -a,
-    "<": (a, b) => a < b,
-    "<=": (a, b) => a <= b,
-    "==": (a, b) => a === b,
-    ">=": (a, b) => a >= b,
-    ">": (a, b) => a > b,
-    and: (...values) => values.every(Boolean),
-    or: (...values) => values.some(Boolean),
-    min: Math.min,
-    max: Math.max,
-  };
-
-  // A tree is a number, a boolean, a name looked up in env, or [operator, ...operands].
-  const evaluate = (tree, env) => {
-    if (typeof tree === "string") return env[tree];
-    if (!Array.isArray(tree)) return tree;
-    const [op, ...operands] = tree;
-    return OPERATORS[op](...operands.map((operand) => evaluate(operand, env)));
-  };
-
-  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
+  // The shared evaluator of the registry's expression trees (expr.js, loaded first).
+  const { evaluate, fill } = window.RegistryExpr;
 
   // One message per field: the first thing wrong with it. Constant time: the
   // length is bounded before Number() reads the text.
