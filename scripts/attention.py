@@ -442,21 +442,23 @@ WINDOW_NAMES: tuple[WindowName, ...] = (
     ),
     WindowName(
         "Hugging Face Transformers", "sliding_window=W", "W keys, the token itself included",
-        "W - 1", "https://github.com/huggingface/transformers/issues/29623",
+        "W - 1",
+        "https://github.com/huggingface/transformers/blob/main/src/transformers/masking_utils.py",
     ),
     WindowName(
         "Hugging Face Longformer", "attention_window=W", "W/2 on each side, plus itself",
         "W // 2",
-        "https://huggingface.co/docs/transformers/model_doc/longformer",
+        "https://github.com/huggingface/transformers/blob/main/src/transformers/models/longformer/"
+        "modeling_longformer.py",
         low=2, even=True,
     ),
     WindowName(
         "allenai/longformer", "attention_window=W", "W on each side, plus itself", "W",
-        "https://github.com/allenai/longformer",
+        "https://github.com/allenai/longformer/blob/master/longformer/longformer.py",
     ),
     WindowName(
         "FlashAttention", "window_size=(W, 0), causal=True", "i − W, …, i", "W",
-        "https://github.com/Dao-AILab/flash-attention",
+        "https://github.com/Dao-AILab/flash-attention/blob/main/flash_attn/flash_attn_interface.py",
         low=0,
     ),
     WindowName(
