@@ -258,6 +258,11 @@ def status_height(page, question) -> float:
     return box(page, question).evaluate("(b) => b.getBoundingClientRect().height")
 
 
+def fill(template: str, env: dict) -> str:
+    """template with each {name} replaced by its drawn number."""
+    return re.sub(r"\{(\w+)\}", lambda m: str(env[m[1]]), template)
+
+
 def number(value) -> str:
     return str(int(value)) if value == int(value) else str(float(value))
 
@@ -276,7 +281,7 @@ def test_each_answer_gets_its_verdict(page) -> None:
             if value != int(value):
                 continue  # no whole number a reader types can match it
             said = answer_with_keyboard(page, question, number(value))
-            expected = re.sub(r"\{(\w+)\}", lambda m: str(env[m[1]]), mistake.diagnosis)
+            expected = fill(mistake.diagnosis, env)
             assert said == f"Not quite. {expected}", (question.name, mistake.answer)
         others = {right, *mistakes(question, env)}
         unrelated = next(v for v in range(10**6 + 7, 10**7) if v not in others)
@@ -323,3 +328,47 @@ def test_practice_is_axe_clean_and_error_free(page) -> None:
                   for v in results.response["violations"]]
     assert violations == []
     assert not page.seen.problems(), page.seen.problems()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_converter_gives_the_registry_counts(page) -> None:
+    """Each source's W, typed with the keyboard, gives the table's t and the registry's count;
+    a W the source does not allow is refused with a message."""
+    if page.practice_page != "attention":
+        pytest.skip("the converter is on the attention page")
+    root = page.locator(".window-converter")
+    status = root.locator('[role="status"]')
+    for index, row in enumerate(WINDOW_NAMES):
+        root.get_by_label("Library").select_option(str(index))
+        for w, n in [(4096, 32768), (4, 12), (10, 7), (2, 1)]:
+            root.get_by_label("Window W").fill(str(w))
+            root.get_by_label("Sequence length n").fill(str(n))
+            t = evaluate(expression_tree(row.t), {"W": w})
+            assert status.get_attribute("data-t") == str(t), (row.source, w)
+            assert status.get_attribute("data-count") == str(PATTERNS["strided"].count(n, t=t))
+        assert root.locator(f'a[href="{row.url}"]').count() == 1
+    longformer = next(k for k, r in enumerate(WINDOW_NAMES) if r.even)
+    root.get_by_label("Library").select_option(str(longformer))
+    root.get_by_label("Window W").fill("5")
+    assert status.inner_text() == f"W must be even for {WINDOW_NAMES[longformer].source}."
+    assert root.get_by_label("Window W").get_attribute("aria-invalid") == "true"
+    root.get_by_label("Window W").fill("1e9")
+    assert status.inner_text().startswith("W must be a whole number from 2 to")
+
+
+@pytest.mark.slow
+def test_the_site_serves_the_questions_and_the_script_holds_none(built_site: Path) -> None:
+    """assets/practice.json is scripts/practice.py's data; the scripts name no question,
+    library or formula of their own."""
+    from practice import practice_data
+
+    served = json.loads((built_site / "assets" / "practice.json").read_text())
+    assert served == json.loads(json.dumps(practice_data()))
+    for name in ("practice.js", "expr.js"):
+        script = (built_site / "javascripts" / name).read_text()
+        for question in QUESTIONS:
+            assert question.name not in script, (name, question.name)
+        for row in WINDOW_NAMES:
+            assert row.source not in script, (name, row.source)
+        assert not re.search(r"\b[nhtwcW]\b\s*[-+*/]\s*(?:\d|\b[nhtwcW]\b)", script), name

@@ -293,7 +293,7 @@
           computed += inTile ? 1 : 0;
           needed += need ? 1 : 0;
           if (inTile && !need) {
-            wasted.append(svgEl("rect", { class: "mask-explorer__wasted", x: MARGIN.left + j * cell, y: MARGIN.top + i * cell, width: cell, height: cell, fill: `url(#${id("hatch")})` }));
+            wasted.append(svgEl("rect", { class: "mask-explorer__wasted", "data-cell": `${i},${j}`, x: MARGIN.left + j * cell, y: MARGIN.top + i * cell, width: cell, height: cell, fill: `url(#${id("hatch")})` }));
           }
         }
       }
