@@ -425,3 +425,14 @@ def test_the_kernel_toggle_is_hidden_without_a_kernel(page) -> None:
     assert not page.locator(f"{ROOT} .mask-explorer__kernel").is_visible()
     set_inputs(page, "windowed", 12, {"w": 4})
     assert page.locator(f"{ROOT} .mask-explorer__kernel input").is_visible()
+
+
+def test_moving_the_row_moves_nothing_below(page) -> None:
+    """The sum's text changes length from row to row; the space kept for it does not."""
+    set_inputs(page, "sparse-fixed", DRAW_MAX, {"l": 7, "c": 3})
+    terms = page.locator(f"{ROOT} .mask-explorer__terms")
+    heights = set()
+    for row in (0, 1, 9, 40, DRAW_MAX - 1):
+        page.locator(f'{ROOT} [data-row="{row}"] .mask-explorer__band').hover(force=True)
+        heights.add(terms.evaluate("(p) => p.getBoundingClientRect().height"))
+    assert len(heights) == 1, heights
