@@ -81,13 +81,22 @@ ATTENTION = (
         (Draw("t", "2", "12"), Draw("n", "t + 4", "60")),
         PATTERNS["strided"].closed_form,
         (
-            Mistake("n * (t + 1)", "You ignored the first rows: rows 1 to t have fewer than t"
-                    " earlier positions, so they compute fewer than t + 1 scores."),
-            Mistake("n * (t + 2) - (t + 1) * (t + 2) / 2", "You used a window of t + 1 keys as"
-                    " the look-back: a look-back of t already means t + 1 keys with the token"
-                    " itself."),
-            Mistake("n * t - t * (t - 1) / 2", "Off by one: you used a look-back of t − 1, a"
-                    " window of t keys. A look-back t is t earlier keys plus the token itself."),
+            Mistake(
+                "n * (t + 1)",
+                "You ignored the first rows: rows 1 to t have fewer than t"
+                " earlier positions, so they compute fewer than t + 1 scores.",
+            ),
+            Mistake(
+                "n * (t + 2) - (t + 1) * (t + 2) / 2",
+                "You used a window of t + 1 keys as"
+                " the look-back: a look-back of t already means t + 1 keys with the token"
+                " itself.",
+            ),
+            Mistake(
+                "n * t - t * (t - 1) / 2",
+                "Off by one: you used a look-back of t − 1, a"
+                " window of t keys. A look-back t is t earlier keys plus the token itself.",
+            ),
             Mistake("n * t - t * (t + 1) / 2", DIAGONAL + " Row i computes min(i − 1, t) + 1."),
         ),
         "Row i computes min(i − 1, t) + 1 scores: rows 1 to t + 1 as in causal attention,"
@@ -103,11 +112,17 @@ ATTENTION = (
         (Draw("w", "3", "12"), Draw("q", "2", "8")),
         PATTERNS["windowed"].closed_form,
         (
-            Mistake("n * w", "You counted full windows: attention inside a window is causal,"
-                    " so a window computes w(w + 1)/2 scores, not w²."),
+            Mistake(
+                "n * w",
+                "You counted full windows: attention inside a window is causal,"
+                " so a window computes w(w + 1)/2 scores, not w².",
+            ),
             Mistake("n * (w - 1) / 2", DIAGONAL + " A window computes 1 + 2 + … + w."),
-            Mistake("n * (n + 1) / 2", "That is causal attention over the whole sequence: a"
-                    " token only sees its own window."),
+            Mistake(
+                "n * (n + 1) / 2",
+                "That is causal attention over the whole sequence: a"
+                " token only sees its own window.",
+            ),
         ),
         "There are n/w windows, each a causal triangle of w tokens.",
         (("n", "q * w"), *PATTERNS["windowed"].where),
@@ -120,8 +135,11 @@ ATTENTION = (
         (Draw("t", "4", "12"), Draw("n", "t + 4", "40"), Draw("i", "2", "t")),
         PATTERNS["strided"].row_rule,
         (
-            Mistake("t + 1", "You ignored the first rows: row {i} has only {i} − 1 earlier"
-                    " positions, fewer than t."),
+            Mistake(
+                "t + 1",
+                "You ignored the first rows: row {i} has only {i} − 1 earlier"
+                " positions, fewer than t.",
+            ),
             Mistake("i - 1", DIAGONAL),
         ),
         "Row i sees min(i − 1, t) earlier positions, plus itself.",
@@ -134,10 +152,14 @@ ATTENTION = (
         (Draw("W", "3", "12"), Draw("n", "W + 4", "60")),
         PATTERNS["strided"].closed_form,
         (
-            Mistake("n * (W + 1) - W * (W + 1) / 2", "Off by one: you used W as the look-back."
-                    " Here W counts the token itself, so the look-back is t = W − 1."),
-            Mistake("n * W", "You ignored the first rows: they have fewer than W − 1 earlier"
-                    " positions."),
+            Mistake(
+                "n * (W + 1) - W * (W + 1) / 2",
+                "Off by one: you used W as the look-back."
+                " Here W counts the token itself, so the look-back is t = W − 1.",
+            ),
+            Mistake(
+                "n * W", "You ignored the first rows: they have fewer than W − 1 earlier positions."
+            ),
         ),
         "Convert the window to a look-back t first, then count as for strided attention.",
         (("t", _hugging_face_t()), *PATTERNS["strided"].where),
@@ -154,12 +176,17 @@ RNN2D = (
         (Draw("c", "1", "8"), Draw("h", "c + 1", "40"), Draw("n", "h + 1", "64")),
         "h * c + 2 * h * h",
         (
-            Mistake("h * c + h * h", "You counted one recurrent matrix: W_left and W_top are"
-                    " two h × h matrices, 2h²."),
-            Mistake("n * n * (h * c + 2 * h * h)", "The weights are shared by every cell, so"
-                    " the count does not grow with the image."),
-            Mistake("h * c + 2 * h * h + h", "The layer has no biases: only W_in, W_left and"
-                    " W_top."),
+            Mistake(
+                "h * c + h * h",
+                "You counted one recurrent matrix: W_left and W_top are two h × h matrices, 2h².",
+            ),
+            Mistake(
+                "n * n * (h * c + 2 * h * h)",
+                "The weights are shared by every cell, so the count does not grow with the image.",
+            ),
+            Mistake(
+                "h * c + 2 * h * h + h", "The layer has no biases: only W_in, W_left and W_top."
+            ),
             Mistake("2 * h * h", "You left out W_in, the h × c input matrix."),
         ),
         "Count the entries of W_in (h × c), W_left and W_top (h × h each).",
@@ -173,8 +200,11 @@ RNN2D = (
         "n * n * (h * c + 2 * h * h)",
         (
             Mistake("h * c + 2 * h * h", "That is one cell: there are n² cells."),
-            Mistake("n * n * (h * c + h * h)", "You counted one recurrent product per cell:"
-                    " each cell multiplies by W_left and by W_top."),
+            Mistake(
+                "n * n * (h * c + h * h)",
+                "You counted one recurrent product per cell:"
+                " each cell multiplies by W_left and by W_top.",
+            ),
         ),
         "Each entry of the three matrices multiplies one number per cell.",
     ),
@@ -186,10 +216,15 @@ RNN2D = (
         (Draw("c", "1", "8"), Draw("h", "c + 1", "32"), Draw("n", "3", "32")),
         "n * n * (h * c + 2 * h * h - h)",
         (
-            Mistake("n * n * (h * c + 2 * h * h)", "You forgot the −h: a dot product of length"
-                    " m takes m − 1 adds, not m, so there are fewer adds than multiplies."),
-            Mistake("n * n * (h * c + 2 * h * h - 3 * h)", "You forgot the 2h adds that sum the"
-                    " three h-vectors."),
+            Mistake(
+                "n * n * (h * c + 2 * h * h)",
+                "You forgot the −h: a dot product of length"
+                " m takes m − 1 adds, not m, so there are fewer adds than multiplies.",
+            ),
+            Mistake(
+                "n * n * (h * c + 2 * h * h - 3 * h)",
+                "You forgot the 2h adds that sum the three h-vectors.",
+            ),
             Mistake("h * c + 2 * h * h - h", "That is one cell: there are n² cells."),
         ),
         "An r × m matrix-vector product takes r(m − 1) adds; summing three h-vectors, 2h.",
@@ -202,10 +237,15 @@ RNN2D = (
         (Draw("c", "1", "8"), Draw("h", "c + 1", "32"), Draw("n", "3", "32")),
         "n * n * (2 * h * c + 4 * h * h - h)",
         (
-            Mistake("n * n * (h * c + 2 * h * h)", "You counted only the multiplies: add the"
-                    " adds, n²(hc + 2h² − h)."),
-            Mistake("n * n * (2 * h * c + 4 * h * h)", "You forgot the −h: a dot product of"
-                    " length m takes m − 1 adds, and the two vector sums add back only 2h."),
+            Mistake(
+                "n * n * (h * c + 2 * h * h)",
+                "You counted only the multiplies: add the adds, n²(hc + 2h² − h).",
+            ),
+            Mistake(
+                "n * n * (2 * h * c + 4 * h * h)",
+                "You forgot the −h: a dot product of"
+                " length m takes m − 1 adds, and the two vector sums add back only 2h.",
+            ),
             Mistake("2 * h * c + 4 * h * h - h", "That is one cell: there are n² cells."),
         ),
         "Multiplies n²(hc + 2h²) plus adds n²(hc + 2h² − h).",
@@ -218,11 +258,17 @@ RNN2D = (
         (Draw("n", "3", "200"),),
         "2 * n - 1",
         (
-            Mistake("n * n", "That is the number of cell updates, the work: the steps, O(n), are"
-                    " far fewer than the work, O(n²)."),
+            Mistake(
+                "n * n",
+                "That is the number of cell updates, the work: the steps, O(n), are"
+                " far fewer than the work, O(n²).",
+            ),
             Mistake("2 * n", "One too many: the anti-diagonals i + j run from 2 to 2n."),
-            Mistake("n", "Each row is not one step: a cell needs the one above it, so the"
-                    " anti-diagonals, not the rows, can run at once."),
+            Mistake(
+                "n",
+                "Each row is not one step: a cell needs the one above it, so the"
+                " anti-diagonals, not the rows, can run at once.",
+            ),
         ),
         "Cells with the same i + j can be computed together; how many values does i + j take?",
     ),
@@ -234,8 +280,11 @@ RNN2D = (
         (Draw("n", "3", "200"),),
         "n * n",
         (
-            Mistake("2 * n - 1", "That is the number of sequential steps: the work, O(n²),"
-                    " does not shrink when the steps run cells side by side."),
+            Mistake(
+                "2 * n - 1",
+                "That is the number of sequential steps: the work, O(n²),"
+                " does not shrink when the steps run cells side by side.",
+            ),
         ),
         "Every cell of the grid is computed once.",
     ),
@@ -292,16 +341,14 @@ def practice_data() -> dict:
                 "prompt": q.prompt,
                 "hint": q.hint,
                 "draws": [
-                    {"name": d.name, "low": expression_tree(d.low),
-                     "high": expression_tree(d.high)}
+                    {"name": d.name, "low": expression_tree(d.low), "high": expression_tree(d.high)}
                     for d in q.draws
                 ],
                 "where": _tree_list(q.where),
                 "require": expression_tree(q.require),
                 "answer": expression_tree(q.answer),
                 "mistakes": [
-                    {"tree": expression_tree(m.answer), "text": m.answer,
-                     "diagnosis": m.diagnosis}
+                    {"tree": expression_tree(m.answer), "text": m.answer, "diagnosis": m.diagnosis}
                     for m in q.mistakes
                 ],
             }
@@ -309,13 +356,22 @@ def practice_data() -> dict:
         ],
         "windows": {
             "sources": [
-                {"source": w.source, "parameter": w.parameter, "keys": w.keys,
-                 "t": expression_tree(w.t), "tText": w.t, "url": w.url, "low": w.low,
-                 "even": w.even}
+                {
+                    "source": w.source,
+                    "parameter": w.parameter,
+                    "keys": w.keys,
+                    "t": expression_tree(w.t),
+                    "tText": w.t,
+                    "url": w.url,
+                    "low": w.low,
+                    "even": w.even,
+                }
                 for w in WINDOW_NAMES
             ],
-            "count": {"where": _tree_list(strided.where),
-                      "tree": expression_tree(strided.closed_form)},
+            "count": {
+                "where": _tree_list(strided.where),
+                "tree": expression_tree(strided.closed_form),
+            },
             "row": expression_tree(strided.row_rule),
         },
     }

@@ -62,13 +62,22 @@ RNN_COUNTS = {
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.name)
 def test_every_question_has_a_brute_force(question) -> None:
-    known = {"causal-count", "strided-count", "library-window", "windowed-count", "strided-row",
-             "rnn2d-steps", "rnn2d-parameters", *RNN_COUNTS}
+    known = {
+        "causal-count",
+        "strided-count",
+        "library-window",
+        "windowed-count",
+        "strided-row",
+        "rnn2d-steps",
+        "rnn2d-parameters",
+        *RNN_COUNTS,
+    }
     assert question.name in known
 
 
 @pytest.mark.parametrize(
-    "question", [q for q in QUESTIONS if q.page == "attention" or q.name == "rnn2d-steps"],
+    "question",
+    [q for q in QUESTIONS if q.page == "attention" or q.name == "rnn2d-steps"],
     ids=lambda q: q.name,
 )
 def test_answer_is_the_brute_force_count(question) -> None:
@@ -211,8 +220,11 @@ def chromium() -> Iterator:
         yield browser
 
 
-@pytest.fixture(scope="module", params=[(p, w) for p in PAGES for w in WIDTHS],
-                ids=lambda pw: f"{pw[0]}-{pw[1]}")
+@pytest.fixture(
+    scope="module",
+    params=[(p, w) for p in PAGES for w in WIDTHS],
+    ids=lambda pw: f"{pw[0]}-{pw[1]}",
+)
 def page(request, chromium, built_site: Path) -> Iterator:
     from browser import serve, watch
 
@@ -324,8 +336,9 @@ def test_practice_is_axe_clean_and_error_free(page) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, context=[[".practice"], [".window-converter"]])
-    violations = [(v["id"], [node["target"] for node in v["nodes"]])
-                  for v in results.response["violations"]]
+    violations = [
+        (v["id"], [node["target"] for node in v["nodes"]]) for v in results.response["violations"]
+    ]
     assert violations == []
     assert not page.seen.problems(), page.seen.problems()
 
