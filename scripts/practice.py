@@ -194,8 +194,8 @@ RNN2D = (
     Question(
         "rnn2d-multiplies",
         "rnn2d",
-        "A 2D RNN layer with c = {c} and h = {h} runs on an {n} × {n} grid: how many scalar"
-        " multiplies does it take, counting every cell's three matrix-vector products?",
+        "A 2D RNN layer, c = {c}, h = {h}, on a grid of {n} × {n} cells: how many scalar"
+        " multiplies in all, counting every cell's three matrix-vector products?",
         (Draw("c", "1", "8"), Draw("h", "c + 1", "32"), Draw("n", "3", "32")),
         "n * n * (h * c + 2 * h * h)",
         (
@@ -211,8 +211,8 @@ RNN2D = (
     Question(
         "rnn2d-adds",
         "rnn2d",
-        "Same layer, c = {c}, h = {h}, an {n} × {n} grid: how many scalar adds, in the three"
-        " matrix-vector products and in summing the three vectors?",
+        "Same layer, c = {c}, h = {h}, a grid of {n} × {n} cells: how many scalar adds, in"
+        " the three matrix-vector products and in summing the three vectors?",
         (Draw("c", "1", "8"), Draw("h", "c + 1", "32"), Draw("n", "3", "32")),
         "n * n * (h * c + 2 * h * h - h)",
         (
@@ -232,7 +232,7 @@ RNN2D = (
     Question(
         "rnn2d-operations",
         "rnn2d",
-        "Same layer, c = {c}, h = {h}, an {n} × {n} grid: how many arithmetic operations,"
+        "Same layer, c = {c}, h = {h}, a grid of {n} × {n} cells: how many arithmetic operations,"
         " multiplies and adds together?",
         (Draw("c", "1", "8"), Draw("h", "c + 1", "32"), Draw("n", "3", "32")),
         "n * n * (2 * h * c + 4 * h * h - h)",
@@ -253,7 +253,7 @@ RNN2D = (
     Question(
         "rnn2d-steps",
         "rnn2d",
-        "The wavefront runs a 2D RNN over an {n} × {n} grid, one batched step per"
+        "The wavefront runs a 2D RNN over a grid of {n} × {n} cells, one batched step per"
         " anti-diagonal: how many sequential steps does it take?",
         (Draw("n", "3", "200"),),
         "2 * n - 1",
@@ -275,7 +275,7 @@ RNN2D = (
     Question(
         "rnn2d-updates",
         "rnn2d",
-        "The same wavefront over an {n} × {n} grid: how many cell updates (hidden states"
+        "The same wavefront over a grid of {n} × {n} cells: how many cell updates (hidden states"
         " computed) does it perform in all?",
         (Draw("n", "3", "200"),),
         "n * n",
