@@ -1,8 +1,9 @@
-"""Give the mask explorer its data: the pattern registry of scripts/attention.py as JSON.
+"""Give the interactive pieces their data: the pattern registry of scripts/attention.py
+and the practice questions of scripts/practice.py, as JSON.
 
-The file is generated into the site as assets/patterns.json on every build, and
-under `mkdocs serve` too, so the explorer's JavaScript holds no formula of its own:
-it evaluates the registry's expression trees and draws what they say.
+The files are generated into the site as assets/patterns.json and assets/practice.json
+on every build, and under `mkdocs serve` too, so the JavaScript holds no formula of its
+own: it evaluates the expression trees and shows what they say.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from mkdocs.structure.files import File
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-from attention import ALT, PATTERNS, TITLE, N, Param, expression_tree  # noqa: E402
+from attention import ALT, KERNELS, PATTERNS, TITLE, N, Param, expression_tree  # noqa: E402
+from practice import practice_data  # noqa: E402
 
 DEST = "assets/patterns.json"
+PRACTICE_DEST = "assets/practice.json"
 
 
 def _param(p: Param) -> dict:
@@ -45,17 +48,37 @@ def explorer_data() -> dict:
                 "params": [_param(param) for param in p.params],
                 "rule": expression_tree(p.rule),
                 "closedForm": {"text": p.closed_form, "tree": expression_tree(p.closed_form)},
-                "where": [
-                    {"name": name, "text": text, "tree": expression_tree(text)}
-                    for name, text in p.where
-                ],
+                "where": _where(p.where),
+                "rowRule": {"text": p.row_rule, "tree": expression_tree(p.row_rule)},
+                "kernel": _kernel(p.name),
             }
             for p in PATTERNS.values()
         ],
     }
 
 
+def _where(pairs: tuple[tuple[str, str], ...]) -> list[dict]:
+    return [{"name": name, "text": text, "tree": expression_tree(text)} for name, text in pairs]
+
+
+def _kernel(pattern: str) -> dict | None:
+    """The tiles of the benchmark kernel that serves this pattern, if one does."""
+    kernel = KERNELS.get(pattern)
+    if kernel is None:
+        return None
+    return {
+        "label": kernel.label,
+        "tiles": kernel.tiles,
+        "rule": expression_tree(kernel.rule),
+        "where": _where(kernel.where),
+    }
+
+
+def _json(data: dict) -> str:
+    return json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n"
+
+
 def on_files(files, config):
-    content = json.dumps(explorer_data(), separators=(",", ":"), sort_keys=True)
-    files.append(File.generated(config, DEST, content=content + "\n"))
+    files.append(File.generated(config, DEST, content=_json(explorer_data())))
+    files.append(File.generated(config, PRACTICE_DEST, content=_json(practice_data())))
     return files

@@ -369,3 +369,106 @@ def markdown_table(name: str) -> str:
                  f"{share_percent(count, n)}%", rf"\({p.time_tex}\)", rf"\({p.memory_tex}\)")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """The cells one benchmark kernel of attention_kernels.py really computes: the pattern
+    it serves, and its tiles as a rule for (query i, key j), 0-based, with the helper
+    names the rule uses. Padding outside the n x n grid is not a cell."""
+
+    name: str
+    label: str
+    pattern: str
+    rule: str
+    where: tuple[tuple[str, str], ...]
+    tiles: str
+
+    def mask(self, n: int, **params: int) -> np.ndarray:
+        """The boolean (n, n) mask of the cells inside the kernel's tiles."""
+        env: dict[str, Any] = {"n": n, **params}
+        for name, text in self.where:
+            env[name] = evaluate(expression_tree(text), env)
+        env |= {"i": np.arange(n)[:, None], "j": np.arange(n)[None, :]}
+        return np.broadcast_to(evaluate(expression_tree(self.rule), env), (n, n)).astype(bool)
+
+
+# Queries per block of sliding_window_attention (its default b).
+KERNEL_BLOCK = 16
+
+KERNELS: dict[str, Kernel] = {
+    k.pattern: k
+    for k in (
+        # v = min(w, n) as the kernel clips it; a = v // 2 queries in each window's first tile.
+        Kernel(
+            "windowed", "Windowed kernel", "windowed",
+            "i // v == j // v and (i % v >= a or j % v < a)",
+            (("v", "min(w, n)"), ("a", "v // 2")),
+            "per window, its first w/2 queries against its first w/2 keys, and its "
+            "last w − w/2 queries against all w keys of the window",
+        ),
+        # Block of b queries from f = b (i // b): keys from f - s to the block's last query.
+        Kernel(
+            "sliding", "Sliding-window kernel", "strided",
+            "(i // b) * b - s <= j and j < (i // b) * b + b",
+            (("s", "min(t, n - 1)"), ("b", f"min({KERNEL_BLOCK}, n)")),
+            f"queries in blocks of {KERNEL_BLOCK}, each block against the keys from t "
+            "before its first query to its last query",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class WindowName:
+    """How one paper or library writes a causal window, and the look-back t it means.
+
+    `t` is an expression in the library's W; `even` when W must be even."""
+
+    source: str
+    parameter: str
+    keys: str
+    t: str
+    url: str
+    low: int = 1
+    even: bool = False
+
+
+# One table for Table 1.2's converter: a window W in each source, as this page's look-back.
+WINDOW_NAMES: tuple[WindowName, ...] = (
+    WindowName(
+        "Mistral 7B paper", "window W", "i − W, …, i", "W",
+        "https://arxiv.org/abs/2310.06825",
+    ),
+    WindowName(
+        "Hugging Face Transformers", "sliding_window=W", "W keys, the token itself included",
+        "W - 1",
+        "https://github.com/huggingface/transformers/blob/main/src/transformers/masking_utils.py",
+    ),
+    WindowName(
+        "Hugging Face Longformer", "attention_window=W", "W/2 on each side, plus itself",
+        "W // 2",
+        "https://github.com/huggingface/transformers/blob/main/src/transformers/models/longformer/"
+        "modeling_longformer.py",
+        low=2, even=True,
+    ),
+    WindowName(
+        "allenai/longformer", "attention_window=W", "W on each side, plus itself", "W",
+        "https://github.com/allenai/longformer/blob/master/longformer/longformer.py",
+    ),
+    WindowName(
+        "FlashAttention", "window_size=(W, 0), causal=True", "i − W, …, i", "W",
+        "https://github.com/Dao-AILab/flash-attention/blob/main/flash_attn/flash_attn_interface.py",
+        low=0,
+    ),
+    WindowName(
+        "JAX", "jax.nn.dot_product_attention(local_window_size=(W, 0))", "i − W, …, i", "W",
+        "https://docs.jax.dev/en/latest/_autosummary/jax.nn.dot_product_attention.html",
+        low=0,
+    ),
+    WindowName(
+        "PyTorch flex attention", "q_idx - kv_idx <= SLIDING_WINDOW", "i − W, …, i", "W",
+        "https://pytorch.org/blog/flexattention/",
+        low=0,
+    ),
+)

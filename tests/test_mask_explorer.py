@@ -363,3 +363,76 @@ def test_without_javascript_the_figures_remain(chromium, built_site: Path) -> No
         finally:
             context.close()
 
+
+
+def test_the_row_is_a_term_of_the_sum(page) -> None:
+    """The highlighted row's term is marked in the sum of the registry's row rule, and the
+    sum is the closed form's total."""
+    pattern = PATTERNS["strided"]
+    set_inputs(page, "strided", 12, {"t": 3})
+    page.locator(f'{ROOT} [data-row="5"] .mask-explorer__band').hover(force=True)
+    terms = page.locator(f"{ROOT} .mask-explorer__terms")
+    rows = [pattern.row_count(i, 12, t=3) for i in range(1, 13)]
+    assert terms.inner_text().startswith(f"Row 6 computes {rows[5]} = {pattern.row_rule} at i = 6")
+    assert terms.locator("mark").inner_text() == str(rows[5])
+    assert terms.inner_text().endswith(f"= {pattern.count(12, t=3)}, the closed form's total.")
+    shown = re.search(r"term 6 of (.*) =", terms.inner_text())[1]
+    assert shown == "1 + 2 + 3 + … + 4 + 4 + 4 + … + 4 + 4"
+
+
+# (pattern, n, parameters) for the kernel overlay; the kernels serve strided and windowed.
+KERNEL_CASES = [
+    ("windowed", 12, {"w": 4}),
+    ("windowed", 12, {"w": 5}),
+    ("windowed", 7, {"w": 64}),
+    ("windowed", 33, {"w": 1}),
+    ("strided", 12, {"t": 3}),
+    ("strided", 40, {"t": 7}),
+    ("strided", 64, {"t": 20}),
+    ("strided", 5, {"t": 40}),
+]
+
+
+@pytest.mark.parametrize(("name", "n", "params"), KERNEL_CASES, ids=lambda c: str(c))
+def test_kernel_overlay_counts_the_kernel_tiles(page, name: str, n: int, params: dict) -> None:
+    """Computed, needed and wasted cells equal a walk over the kernel's own tiles."""
+    from test_practice import kernel_tiles
+
+    set_inputs(page, name, n, params)
+    toggle = page.locator(f"{ROOT} .mask-explorer__kernel input")
+    if not toggle.is_checked():
+        toggle.focus()
+        page.keyboard.press("Space")
+    kernel = {"windowed": "windowed", "strided": "sliding"}[name]
+    tiles = kernel_tiles(kernel, n, **params)
+    needed = PATTERNS[name].mask(n, **params)
+    status = page.locator(f"{ROOT} .mask-explorer__kernel-status")
+    counts = {k: int(status.get_attribute(f"data-{k}")) for k in ("computed", "needed", "wasted")}
+    assert counts == {"computed": int(tiles.sum()), "needed": int(needed.sum()),
+                      "wasted": int((tiles & ~needed).sum())}
+    assert f"computes {counts['computed']} cells" in status.inner_text()
+    hatched = page.locator(f"{ROOT} .mask-explorer__wasted").evaluate_all(
+        "(cells) => cells.map((cell) => cell.dataset.cell)"
+    )
+    assert sorted(hatched) == sorted(f"{i},{j}" for i, j in np.argwhere(tiles & ~needed))
+    toggle.focus()
+    page.keyboard.press("Space")
+    assert page.locator(f"{ROOT} .mask-explorer__wasted").count() == 0
+
+
+def test_the_kernel_toggle_is_hidden_without_a_kernel(page) -> None:
+    set_inputs(page, "causal", 12, {})
+    assert not page.locator(f"{ROOT} .mask-explorer__kernel").is_visible()
+    set_inputs(page, "windowed", 12, {"w": 4})
+    assert page.locator(f"{ROOT} .mask-explorer__kernel input").is_visible()
+
+
+def test_moving_the_row_moves_nothing_below(page) -> None:
+    """The sum's text changes length from row to row; the space kept for it does not."""
+    set_inputs(page, "sparse-fixed", DRAW_MAX, {"l": 7, "c": 3})
+    terms = page.locator(f"{ROOT} .mask-explorer__terms")
+    heights = set()
+    for row in (0, 1, 9, 40, DRAW_MAX - 1):
+        page.locator(f'{ROOT} [data-row="{row}"] .mask-explorer__band').hover(force=True)
+        heights.add(terms.evaluate("(p) => p.getBoundingClientRect().height"))
+    assert len(heights) == 1, heights

@@ -25,36 +25,8 @@
     return dataPromise;
   };
 
-  // The operators of the registry's expression trees, with Python's meaning
-  // (floor division and a modulo that follows the divisor's sign).
-  const OPERATORS = {
-    "+": (a, b) => a + b,
-    "-": (a, b) => a - b,
-    "*": (a, b) => a * b,
-    "/": (a, b) => a / b,
-    "//": (a, b) => Math.floor(a / b),
-    "%": (a, b) => a - b * Math.floor(a / b),
-    neg: (a) => -a,
-    "<": (a, b) => a < b,
-    "<=": (a, b) => a <= b,
-    "==": (a, b) => a === b,
-    ">=": (a, b) => a >= b,
-    ">": (a, b) => a > b,
-    and: (...values) => values.every(Boolean),
-    or: (...values) => values.some(Boolean),
-    min: Math.min,
-    max: Math.max,
-  };
-
-  // A tree is a number, a boolean, a name looked up in env, or [operator, ...operands].
-  const evaluate = (tree, env) => {
-    if (typeof tree === "string") return env[tree];
-    if (!Array.isArray(tree)) return tree;
-    const [op, ...operands] = tree;
-    return OPERATORS[op](...operands.map((operand) => evaluate(operand, env)));
-  };
-
-  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
+  // The shared evaluator of the registry's expression trees (expr.js, loaded first).
+  const { evaluate, define, fill } = window.RegistryExpr;
 
   // One message per field: the first thing wrong with it. Constant time: the
   // length is bounded before Number() reads the text.
@@ -130,7 +102,16 @@
     const figure = el("div", { class: "mask-explorer__figure" });
     const status = el("p", { class: "mask-explorer__status", role: "status", id: id("status") });
     const readout = el("p", { class: "mask-explorer__row", id: id("row") });
-    root.replaceChildren(form, figure, status, readout);
+    // The highlighted row as one term of the sum of all rows, from the registry's row rule.
+    const terms = el("p", { class: "mask-explorer__terms", id: id("terms") });
+    // The benchmark kernel's tiles, for the patterns a kernel of "Does it pay off?" serves.
+    const kernelBox = el("div", { class: "mask-explorer__kernel" });
+    const toggle = el("input", { type: "checkbox", id: id("kernel") });
+    const toggleLabel = el("label", { for: id("kernel") });
+    const kernelStatus = el("p", { class: "mask-explorer__kernel-status", id: id("kernel-status") });
+    kernelBox.append(el("div", { class: "mask-explorer__toggle" }), kernelStatus);
+    kernelBox.firstChild.append(toggle, toggleLabel);
+    root.replaceChildren(form, figure, status, readout, terms, kernelBox);
     root.classList.add("mask-explorer--ready");
 
     const state = { grid: null, active: 0, stale: false };
@@ -148,6 +129,24 @@
       grid.rows.forEach((g, k) => g.setAttribute("tabindex", k === r ? "0" : "-1"));
       const note = state.stale ? " (last valid input)" : "";
       readout.textContent = `Row ${r + 1} of ${grid.n}${note}: ${count} ${plural(count)} computed.`;
+      showTerm(grid, r);
+    };
+
+    // "Row 5 computes 4 = min(i - 1, t) + 1: term 5 of 1 + 2 + 3 + 4 + 4 + … + 4 = 42",
+    // listing the first, the last and the neighbours of the highlighted term.
+    const showTerm = (grid, r) => {
+      const { rowTerms, rowRule } = grid;
+      const last = rowTerms.length - 1;
+      const shown = [...new Set([0, 1, 2, r - 1, r, r + 1, last - 1, last])]
+        .filter((k) => k >= 0 && k <= last)
+        .sort((a, b) => a - b);
+      const parts = [document.createTextNode(`Row ${r + 1} computes ${rowTerms[r]} = ${rowRule.text} at i = ${r + 1}: term ${r + 1} of `)];
+      shown.forEach((k, index) => {
+        if (index > 0) parts.push(document.createTextNode(k - shown[index - 1] > 1 ? " + … + " : " + "));
+        parts.push(k === r ? el("mark", {}, String(rowTerms[k])) : document.createTextNode(String(rowTerms[k])));
+      });
+      parts.push(document.createTextNode(` = ${grid.rowSum}, the closed form's total.`));
+      terms.replaceChildren(...parts);
     };
 
     const draw = (pattern, values) => {
@@ -240,8 +239,12 @@
       const title = fill(data.title, { label: pattern.label, numbers: numbers.join(", ") });
       const alt = fill(data.alt, { title, count: shaded, total: n * n });
       const summary = `${shaded} of ${n * n} scores computed; closed form ${pattern.closedForm.text} = ${closed}${note}`;
+      // The row rule counts rows from 1, as the pages do.
+      const rowTerms = rowCounts.map((_, k) => evaluate(pattern.rowRule.tree, { ...values, i: k + 1 }));
+      const rowSum = rowTerms.reduce((a, b) => a + b, 0);
+      drawKernel(pattern, values, svg, cell, overlay);
       figure.replaceChildren(svg);
-      state.grid = { n, cell, rows, rowCounts, highlight, rowLabel, svg, alt, summary };
+      state.grid = { n, cell, rows, rowCounts, rowTerms, rowSum, rowRule: pattern.rowRule, highlight, rowLabel, svg, alt, summary };
       showRow(state.active);
 
       svg.addEventListener("pointermove", (event) => {
@@ -261,6 +264,48 @@
         rows[next].focus();
       });
     };
+
+    // Cells the kernel computes but the pattern does not need are hatched; the counts
+    // of needed, computed and wasted cells come from the registry's tile rule.
+    const drawKernel = (pattern, values, svg, cell, overlay) => {
+      const kernel = pattern.kernel;
+      kernelBox.hidden = !kernel;
+      delete kernelStatus.dataset.computed;
+      if (!kernel) return;
+      toggleLabel.textContent = `Show what the ${kernel.label.toLowerCase()} of the benchmark computes`;
+      if (!toggle.checked) {
+        kernelStatus.textContent = "";
+        return;
+      }
+      const { n } = values;
+      const env = define(kernel.where, values);
+      const hatch = svgEl("pattern", { id: id("hatch"), width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" });
+      hatch.append(svgEl("rect", { class: "mask-explorer__hatch-bg", width: 6, height: 6 }), svgEl("path", { class: "mask-explorer__hatch", d: "M0 0v6" }));
+      const defs = svgEl("defs");
+      defs.append(hatch);
+      const wasted = svgEl("g", { "aria-hidden": "true", class: "mask-explorer__wasted-cells" });
+      let computed = 0;
+      let needed = 0;
+      for (let i = 0; i < n; i += 1) {
+        for (let j = 0; j < n; j += 1) {
+          const inTile = evaluate(kernel.rule, { ...env, i, j });
+          const need = evaluate(pattern.rule, { ...values, i, j });
+          computed += inTile ? 1 : 0;
+          needed += need ? 1 : 0;
+          if (inTile && !need) {
+            wasted.append(svgEl("rect", { class: "mask-explorer__wasted", "data-cell": `${i},${j}`, x: MARGIN.left + j * cell, y: MARGIN.top + i * cell, width: cell, height: cell, fill: `url(#${id("hatch")})` }));
+          }
+        }
+      }
+      svg.insertBefore(defs, svg.firstChild);
+      svg.insertBefore(wasted, overlay);
+      Object.assign(kernelStatus.dataset, { computed, needed, wasted: computed - needed });
+      kernelStatus.textContent =
+        `${kernel.label}: ${kernel.tiles}. In this grid it computes ${computed} cells, ` +
+        `of which the pattern needs ${needed}; ${computed - needed} are wasted (hatched).`;
+    };
+
+    toggle.addEventListener("change", () => update());
 
     // The grid and status say plainly whether they show the current input.
     const present = (errorCount) => {

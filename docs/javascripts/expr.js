@@ -1,0 +1,52 @@
+// The registry's expression language in the browser: a tree is a number, a
+// boolean, a name looked up in env, or [operator, ...operands], as written by
+// scripts/attention.py's expression_tree. The mask explorer, the practice
+// questions and any other piece that evaluates registry data share this one
+// evaluator, so no formula is ever written in JavaScript.
+(() => {
+  "use strict";
+
+  // The operators, with Python's meaning (floor division and a modulo that
+  // follows the divisor's sign).
+  const OPERATORS = {
+    "+": (a, b) => a + b,
+    "-": (a, b) => a - b,
+    "*": (a, b) => a * b,
+    "/": (a, b) => a / b,
+    "//": (a, b) => Math.floor(a / b),
+    "%": (a, b) => a - b * Math.floor(a / b),
+    neg: (a) => -a,
+    "<": (a, b) => a < b,
+    "<=": (a, b) => a <= b,
+    "==": (a, b) => a === b,
+    ">=": (a, b) => a >= b,
+    ">": (a, b) => a > b,
+    and: (...values) => values.every(Boolean),
+    or: (...values) => values.some(Boolean),
+    min: Math.min,
+    max: Math.max,
+  };
+
+  const evaluate = (tree, env) => {
+    if (typeof tree === "string") {
+      if (!(tree in env)) throw new Error(`expression uses unknown name ${tree}`);
+      return env[tree];
+    }
+    if (!Array.isArray(tree)) return tree;
+    const [op, ...operands] = tree;
+    if (!(op in OPERATORS)) throw new Error(`expression uses unknown operator ${op}`);
+    return OPERATORS[op](...operands.map((operand) => evaluate(operand, env)));
+  };
+
+  // Helper names defined in order ([{name, tree}, ...]), each seeing the ones before.
+  const define = (where, env) => {
+    const out = { ...env };
+    for (const entry of where) out[entry.name] = evaluate(entry.tree, out);
+    return out;
+  };
+
+  // "{name}" placeholders in a template, filled from values.
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
+
+  window.RegistryExpr = Object.freeze({ OPERATORS, evaluate, define, fill });
+})();
