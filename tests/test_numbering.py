@@ -144,10 +144,14 @@ def test_built_pages_number_and_link(built_site: Path, page: str) -> None:
     ids = set(re.findall(r'id="([^"]+)"', html))
     links = re.findall(r'<a href="#((?:eq|fig|tab)-[^"]+)">([^<]+)</a>', html)
     assert {target for target, _ in links} <= ids, "a numbered link points nowhere"
-    # Each equation anchor sits just before the display that carries its number.
+    # Each equation anchor sits just before the display that carries its number: the
+    # drawn formula's MathML puts the tag in the first cell of a labelled row.
     tags = {}
     for anchor, tag in re.findall(
-        r'id="(eq-[^"]+)"></span>(?:</p>)?\s*<div class="arithmatex">[^<]*?\\tag\{([^}]+)\}', html
+        r'id="(eq-[^"]+)"></span>(?:</p>)?\s*<div class="arithmatex">'
+        r"(?:(?!</mjx-container>).)*?<mlabeledtr><mtd><mtext>\(([^)<]+)\)</mtext>",
+        html,
+        re.S,
     ):
         tags[anchor] = tag
     assert len(tags) >= 5, f"{page}: fewer than five numbered equations"

@@ -120,6 +120,7 @@ def test_notebook_dollars_outside_code_only(hook) -> None:
         hook._notebook_cells(cell.replace("<p>$$", "<p>text $$"), hook._Page("lab.ipynb"))
 
 
+@pytest.mark.slow
 def test_a_bad_formula_fails_the_build(tmp_path: Path) -> None:
     project = tmp_path / "project"
     (project / "docs").mkdir(parents=True)
