@@ -234,10 +234,14 @@ def border_saving(n: int, h: int) -> int:
     return _count(BORDER_SAVING, n=n, h=h)
 
 
+# h^{i,j} depends on input x^{i-p, j-q} when it lies left of and above it (or is it).
+REACHES = "p >= 0 and q >= 0"
+
+
 def rnn_receptive_field(n: int, i: int, j: int) -> np.ndarray:
     """Boolean (n, n): the inputs x^{i',j'} that h^{i,j} depends on, i' <= i and j' <= j."""
     cols, rows = np.indices((n, n))
-    return (cols <= i) & (rows <= j)
+    return evaluate(expression_tree(REACHES), {"p": i - cols, "q": j - rows})
 
 
 def conv_receptive_field(n: int, i: int, j: int, layers: int, k: int = 3) -> np.ndarray:
