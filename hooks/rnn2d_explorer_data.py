@@ -3,7 +3,7 @@
 The file is generated into the site as assets/rnn2d.json on every build, and under
 `mkdocs serve` too. The explorer's JavaScript holds no formula of its own: the
 steps, the cells of each step and the skewed layout come from the functions the
-wavefront runs, and the influence from rnn2d.influence_map.
+wavefront runs, and the influence is rnn2d's own expression, shipped as a tree.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from mkdocs.structure.files import File
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-from rnn2d import diagonal_cells, influence_map, skew_layout, wavefront_steps  # noqa: E402
+from attention import expression_tree  # noqa: E402
+from rnn2d import INFLUENCE, REACHES, diagonal_cells, skew_layout, wavefront_steps  # noqa: E402
 
 DEST = "assets/rnn2d.json"
 
@@ -42,19 +43,18 @@ def _grid(n: int) -> dict:
 def explorer_data() -> dict:
     """Everything the explorer draws, for every n from 1 to N_MAX, as plain data.
 
-    The influence C(di + dj, di) a^di b^dj is shipped as its three factors, each read
-    off rnn2d.influence_map: the path counts (a = b = 1) and the powers of every
-    slider weight (one row, where there is one path); the explorer multiplies them."""
-    last = N_MAX - 1
-    paths = influence_map(N_MAX, last, last, 1.0, 1.0, 1.0)[::-1, ::-1]
-    powers = [influence_map(N_MAX, last, 0, 1.0, w, 1.0)[::-1, 0] for w in WEIGHTS]
+    The influence map is for w_in = 1: the explorer evaluates rnn2d.INFLUENCE with
+    the slider weights a and b wherever rnn2d.REACHES holds, through RegistryExpr."""
     return {
         "n": {"name": "n", "label": "Grid size n", "min": 1, "max": N_MAX, "default": N_DEFAULT},
         "step": {"default": STEP_DEFAULT},
         "grids": [_grid(n) for n in range(1, N_MAX + 1)],
         "weights": {"values": WEIGHTS, "default": WEIGHTS.index(WEIGHT_DEFAULT)},
-        "paths": paths.tolist(),
-        "powers": [row.tolist() for row in powers],
+        "influence": {
+            "tree": expression_tree(INFLUENCE),
+            "reaches": expression_tree(REACHES),
+            "w_in": 1.0,
+        },
     }
 
 

@@ -17,6 +17,7 @@ import operator
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
+from math import comb
 from typing import Any
 
 import numpy as np
@@ -34,15 +35,24 @@ _BINARY = {
     ast.Div: "/",
     ast.FloorDiv: "//",
     ast.Mod: "%",
+    ast.Pow: "**",
 }
 _COMPARE = {ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==", ast.GtE: ">=", ast.Gt: ">"}
 _BOOL = {ast.And: "and", ast.Or: "or"}
-_FUNCTIONS = ("min", "max")
+_FUNCTIONS = ("min", "max", "comb")
 
 
 def _exact_divide(a: Any, b: Any) -> Fraction:
     # The closed forms divide products like n(n+1) by 2: exact, so no float rounding.
     return Fraction(a) / b
+
+
+def _power(base: Any, exponent: Any) -> Any:
+    # Whole exponents only, as in the influence a^p: a fractional or negative one
+    # would leave the exact arithmetic the counts rely on.
+    if isinstance(exponent, bool) or not isinstance(exponent, (int, np.integer)) or exponent < 0:
+        raise ValueError(f"power needs a whole exponent, not {exponent!r}")
+    return base**exponent
 
 
 # What each operator of a tree means; a tree uses nothing else.
@@ -53,6 +63,7 @@ OPERATORS = {
     "/": _exact_divide,
     "//": operator.floordiv,
     "%": operator.mod,
+    "**": _power,
     "neg": operator.neg,
     "<": operator.lt,
     "<=": operator.le,
@@ -63,13 +74,14 @@ OPERATORS = {
     "or": np.logical_or,
     "min": min,
     "max": max,
+    "comb": comb,
 }
 
 
 @cache
 def expression_tree(text: str) -> Tree:
-    """Parse a plain expression (Python syntax: + - * / // %, comparisons, and, or,
-    min, max) into nested lists that JSON can carry; anything else is an error."""
+    """Parse a plain expression (Python syntax: + - * / // % **, comparisons, and, or,
+    min, max, comb) into nested lists that JSON can carry; anything else is an error."""
     return _tree(ast.parse(text, mode="eval").body, text)
 
 

@@ -3,7 +3,7 @@
 Every question draws its numbers from ranges, and its answer and each known
 mistake are expressions in the registry's language (attention.expression_tree).
 The attention answers are the registry's own closed forms and row rules; the
-2D RNN answers are checked against scripts/rnn2d.py by the tests. The ranges
+2D RNN counts are scripts/rnn2d.py's own closed forms. The ranges
 keep every mistake away from the answer, so a diagnosis is never ambiguous.
 hooks/explorer_data.py ships all of it to the browser as assets/practice.json.
 """
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from attention import PATTERNS, WINDOW_NAMES, evaluate, expression_tree
+from rnn2d import ADDS, MULTIPLIES, OPERATIONS, PARAMETERS
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ RNN2D = (
         "A 2D RNN layer with c = {c} input channels and hidden size h = {h} runs on"
         " {n} × {n} images: how many trainable parameters does it have?",
         (Draw("c", "1", "8"), Draw("h", "c + 1", "40"), Draw("n", "h + 1", "64")),
-        "h * c + 2 * h * h",
+        PARAMETERS,
         (
             Mistake(
                 "h * c + h * h",
@@ -197,7 +198,7 @@ RNN2D = (
         "A 2D RNN layer, c = {c}, h = {h}, on a grid of {n} × {n} cells: how many scalar"
         " multiplies in all, counting every cell's three matrix-vector products?",
         (Draw("c", "1", "8"), Draw("h", "c + 1", "32"), Draw("n", "3", "32")),
-        "n * n * (h * c + 2 * h * h)",
+        MULTIPLIES,
         (
             Mistake("h * c + 2 * h * h", "That is one cell: there are n² cells."),
             Mistake(
@@ -214,7 +215,7 @@ RNN2D = (
         "Same layer, c = {c}, h = {h}, a grid of {n} × {n} cells: how many scalar adds, in"
         " the three matrix-vector products and in summing the three vectors?",
         (Draw("c", "1", "8"), Draw("h", "c + 1", "32"), Draw("n", "3", "32")),
-        "n * n * (h * c + 2 * h * h - h)",
+        ADDS,
         (
             Mistake(
                 "n * n * (h * c + 2 * h * h)",
@@ -235,10 +236,10 @@ RNN2D = (
         "Same layer, c = {c}, h = {h}, a grid of {n} × {n} cells: how many arithmetic operations,"
         " multiplies and adds together?",
         (Draw("c", "1", "8"), Draw("h", "c + 1", "32"), Draw("n", "3", "32")),
-        "n * n * (2 * h * c + 4 * h * h - h)",
+        OPERATIONS,
         (
             Mistake(
-                "n * n * (h * c + 2 * h * h)",
+                MULTIPLIES,
                 "You counted only the multiplies: add the adds, n²(hc + 2h² − h).",
             ),
             Mistake(

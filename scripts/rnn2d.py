@@ -14,9 +14,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from math import comb
 
 import numpy as np
+from attention import evaluate, expression_tree
 from cli import ArgumentParser, whole_number
 
 Activation = Callable[[np.ndarray], np.ndarray]
@@ -188,42 +188,60 @@ def rnn2d_counted(
     return out, count
 
 
+# The closed-form counts, each written once: the functions below evaluate them,
+# and the practice questions (scripts/practice.py) ask for them.
+PARAMETERS = "h * c + 2 * h * h"
+MULTIPLIES = "n * n * (h * c + 2 * h * h)"
+ADDS = "n * n * (h * c + 2 * h * h - h)"
+OPERATIONS = "n * n * (2 * h * c + 4 * h * h - h)"
+NONLINEARITIES = "n * n * h"
+BORDER_SAVING = "2 * n * 2 * h * h"
+
+
+def _count(expression: str, **values: int) -> int:
+    return int(evaluate(expression_tree(expression), values))
+
+
 def parameter_count(c: int, h: int) -> int:
     """W_in is h x c, W_left and W_top are h x h: hc + 2h^2, whatever n is."""
-    return h * c + 2 * h * h
+    return _count(PARAMETERS, c=c, h=h)
 
 
 def multiply_count(n: int, c: int, h: int) -> int:
     """Per cell, three mat-vecs: hc + h^2 + h^2 multiplies; n^2 (hc + 2h^2) in all."""
-    return n * n * (h * c + 2 * h * h)
+    return _count(MULTIPLIES, n=n, c=c, h=h)
 
 
 def add_count(n: int, c: int, h: int) -> int:
     """Per cell h(c-1) + 2h(h-1) adds in the mat-vecs and 2h to sum three vectors:
     hc + 2h^2 - h; n^2 (hc + 2h^2 - h) in all."""
-    return n * n * (h * c + 2 * h * h - h)
+    return _count(ADDS, n=n, c=c, h=h)
 
 
 def operation_count(n: int, c: int, h: int) -> int:
     """Multiplies plus adds: n^2 (2hc + 4h^2 - h)."""
-    return multiply_count(n, c, h) + add_count(n, c, h)
+    return _count(OPERATIONS, n=n, c=c, h=h)
 
 
 def nonlinearity_count(n: int, h: int) -> int:
     """One activation per hidden unit: n^2 h."""
-    return n * n * h
+    return _count(NONLINEARITIES, n=n, h=h)
 
 
 def border_saving(n: int, h: int) -> int:
     """Operations saved by skipping the 2n products with a zero neighbour: each
     skipped h x h mat-vec is h^2 multiplies, h(h-1) adds and h adds to sum it, 2h^2."""
-    return 2 * n * 2 * h * h
+    return _count(BORDER_SAVING, n=n, h=h)
+
+
+# h^{i,j} depends on input x^{i-p, j-q} when it lies left of and above it (or is it).
+REACHES = "p >= 0 and q >= 0"
 
 
 def rnn_receptive_field(n: int, i: int, j: int) -> np.ndarray:
     """Boolean (n, n): the inputs x^{i',j'} that h^{i,j} depends on, i' <= i and j' <= j."""
     cols, rows = np.indices((n, n))
-    return (cols <= i) & (rows <= j)
+    return evaluate(expression_tree(REACHES), {"p": i - cols, "q": j - rows})
 
 
 def conv_receptive_field(n: int, i: int, j: int, layers: int, k: int = 3) -> np.ndarray:
@@ -234,13 +252,21 @@ def conv_receptive_field(n: int, i: int, j: int, layers: int, k: int = 3) -> np.
     return (np.abs(cols - i) <= reach) & (np.abs(rows - j) <= reach)
 
 
+# The influence of input x^{i-p, j-q} on h^{i,j} (h = 1, c = 1, linear activation):
+# w_in times a^p b^q (a = w_left, b = w_top) for each of the C(p + q, p) monotone
+# lattice paths between them. The 2D RNN explorer evaluates the same expression.
+INFLUENCE = "w_in * comb(p + q, p) * a ** p * b ** q"
+
+
 def influence_map(n: int, i: int, j: int, w_in: float, w_left: float, w_top: float) -> np.ndarray:
     """d h^{i,j} / d x^{i',j'} for h = 1, c = 1 and a linear activation: a sum over
     monotone lattice paths, w_in C(p + q, p) w_left^p w_top^q with p = i - i', q = j - j'."""
+    tree = expression_tree(INFLUENCE)
+    weights = {"w_in": w_in, "a": w_left, "b": w_top}
     out = np.zeros((n, n))
-    for di in range(i + 1):
-        for dj in range(j + 1):
-            out[i - di, j - dj] = w_in * comb(di + dj, di) * w_left**di * w_top**dj
+    for p in range(i + 1):
+        for q in range(j + 1):
+            out[i - p, j - q] = evaluate(tree, {**weights, "p": p, "q": q})
     return out
 
 

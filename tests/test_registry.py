@@ -7,6 +7,8 @@ import gzip
 import importlib.util
 import json
 import re
+from fractions import Fraction
+from math import prod
 from pathlib import Path
 
 import numpy as np
@@ -85,11 +87,33 @@ def test_counts_stay_exact_for_huge_n() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["__import__('os')", "n.real", "n if t else w", "n ** 2", "f(n)", "min(n, key=t)", "1.5"],
+    ["__import__('os')", "n.real", "n if t else w", "n << 2", "f(n)", "min(n, key=t)", "1.5"],
 )
 def test_expressions_outside_the_small_language_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="unsupported"):
         expression_tree(text)
+
+
+def _paths(p: int, q: int) -> int:
+    """Monotone lattice paths p steps right and q steps down, counted one by one."""
+    if p == 0 or q == 0:
+        return 1
+    return _paths(p - 1, q) + _paths(p, q - 1)
+
+
+def test_powers_and_binomials_match_repeated_products_and_path_counts() -> None:
+    tree = expression_tree("comb(p + q, p) * a ** p * b ** q")
+    for p in range(7):
+        for q in range(7):
+            for a, b in [(0, 0), (1, 1), (2, 3), (Fraction(1, 2), Fraction(3, 5))]:
+                expected = _paths(p, q) * prod([a] * p) * prod([b] * q)
+                assert evaluate(tree, {"p": p, "q": q, "a": a, "b": b}) == expected, (p, q, a, b)
+
+
+@pytest.mark.parametrize("exponent", [-1, Fraction(1, 2), 0.5, True])
+def test_powers_take_only_whole_exponents(exponent) -> None:
+    with pytest.raises(ValueError, match="whole exponent"):
+        evaluate(expression_tree("a ** e"), {"a": 2, "e": exponent})
 
 
 def test_parameters_by_position_or_name_and_nothing_else() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rnn2d
+from attention import evaluate, expression_tree
 from browser import launched_chromium, serve, wait_for_math, watch
 from conftest import ROOT as PROJECT
 
@@ -184,6 +185,29 @@ def test_the_script_holds_no_formula(built_site: Path) -> None:
     # The shapes the step, its size and the influence would take if copied by hand.
     copies = r"2\s*\*\s*n|i\s*\+\s*j|Math\.(min|max)\(\s*step|Math\.pow|\*\*|comb|factorial"
     assert not re.search(copies, script), re.search(copies, script)
+
+
+def test_the_browser_evaluator_takes_powers_and_binomials_as_python_does(page) -> None:
+    """expr.js's ** and comb give Python's values, and refuse what Python refuses."""
+    tree = expression_tree("comb(p + q, p) * a ** p * b ** q")
+    cases = [
+        {"p": p, "q": q, "a": a, "b": b}
+        for p in (0, 1, 5, 31)
+        for q in (0, 2, 31)
+        for a, b in ((1, 1), (0, 0.5), (0.35, 1.5))
+    ]
+    shown = page.evaluate(
+        "([tree, cases]) => cases.map((env) => RegistryExpr.evaluate(tree, env))", [tree, cases]
+    )
+    expected = [evaluate(tree, env) for env in cases]
+    np.testing.assert_allclose(shown, expected, rtol=1e-13, atol=0)
+    refused = page.evaluate(
+        """(trees) => trees.map((tree) => {
+             try { RegistryExpr.evaluate(tree, {}); return null; } catch (e) { return e.message; }
+           })""",
+        [expression_tree(text) for text in ("2 ** -1", "comb(3, -1)", "comb(5, 2) ** (1 / 2)")],
+    )
+    assert all(message and ("whole" in message) for message in refused), refused
 
 
 def test_labels_are_visible(page) -> None:

@@ -6,6 +6,27 @@
 (() => {
   "use strict";
 
+  // Python's math.comb: the loop's partial products are binomials themselves,
+  // so every division is exact.
+  const comb = (total, chosen) => {
+    if (!Number.isInteger(total) || !Number.isInteger(chosen) || total < 0 || chosen < 0) {
+      throw new Error(`comb needs whole numbers, not ${total} and ${chosen}`);
+    }
+    if (chosen > total) return 0;
+    const fewer = Math.min(chosen, total - chosen);
+    let result = 1;
+    for (let k = 1; k <= fewer; k += 1) result = (result * (total - fewer + k)) / k;
+    return result;
+  };
+
+  // Whole exponents only, as the Python evaluator allows.
+  const power = (base, exponent) => {
+    if (!Number.isInteger(exponent) || exponent < 0) {
+      throw new Error(`power needs a whole exponent, not ${exponent}`);
+    }
+    return base ** exponent;
+  };
+
   // The operators, with Python's meaning (floor division and a modulo that
   // follows the divisor's sign).
   const OPERATORS = {
@@ -15,6 +36,7 @@
     "/": (a, b) => a / b,
     "//": (a, b) => Math.floor(a / b),
     "%": (a, b) => a - b * Math.floor(a / b),
+    "**": power,
     neg: (a) => -a,
     "<": (a, b) => a < b,
     "<=": (a, b) => a <= b,
@@ -25,6 +47,7 @@
     or: (...values) => values.some(Boolean),
     min: Math.min,
     max: Math.max,
+    comb,
   };
 
   const evaluate = (tree, env) => {

@@ -1,9 +1,9 @@
 // 2D RNN explorer for Problem 2: move the wavefront step by step over an n x n
 // grid and over the skewed array the chapter's code keeps, then pick a cell and
 // watch the influence of every input on it as the weights a and b change.
-// Every step, step size, skewed slot, path count and weight power comes from
-// assets/rnn2d.json, which the build writes from scripts/rnn2d.py; this file
-// only validates, looks up and draws.
+// Every step, step size and skewed slot, and the influence's expression, come
+// from assets/rnn2d.json, which the build writes from scripts/rnn2d.py; this
+// file only validates, looks up, evaluates through RegistryExpr and draws.
 (() => {
   "use strict";
 
@@ -298,27 +298,25 @@
     const drawInfluence = () => {
       const { mapCells, chosenMark, influence } = state.view;
       const [ci, cj] = state.chosen;
-      const ia = Number(aField.control.value);
-      const ib = Number(bField.control.value);
-      const powA = data.powers[ia];
-      const powB = data.powers[ib];
+      const a = weights[Number(aField.control.value)];
+      const b = weights[Number(bField.control.value)];
+      // rnn2d.REACHES and rnn2d.INFLUENCE, as the hook shipped them; p and q are
+      // how far the input lies left of and above the chosen cell.
+      const env = (p, q) => ({ w_in: data.influence.w_in, a, b, p, q });
+      const reaches = (p, q) => RegistryExpr.evaluate(data.influence.reaches, env(p, q));
+      const influenceOf = (p, q) => RegistryExpr.evaluate(data.influence.tree, env(p, q));
       let low = Infinity;
       let high = 0;
       let inputs = 0;
       for (const { node, i, j } of mapCells) {
-        const di = ci - i;
-        const dj = cj - j;
-        // Only inputs above and to the left have path counts; the rest have no influence.
-        const paths = data.paths[di]?.[dj];
-        if (paths === undefined) {
+        if (!reaches(ci - i, cj - j)) {
           node.setAttribute("class", "rnn2d-explorer__cell rnn2d-explorer__none");
           node.style.fill = `url(#${id("map-hatch")})`;
           node.style.fillOpacity = "";
           delete node.dataset.value;
           continue;
         }
-        // The three factors of rnn2d.influence_map, as the hook read them off it.
-        const value = paths * powA[di] * powB[dj];
+        const value = influenceOf(ci - i, cj - j);
         inputs += 1;
         low = Math.min(low, value);
         high = Math.max(high, value);
@@ -332,13 +330,11 @@
       chosenMark.setAttribute("y", MARGIN.top + cj * influence.cell);
       chosenMark.setAttribute("width", influence.cell);
       chosenMark.setAttribute("height", influence.cell);
-      const a = weights[ia];
-      const b = weights[ib];
       aField.shown.textContent = weight(a);
       bField.shown.textContent = weight(b);
       aField.control.setAttribute("aria-valuetext", weight(a));
       bField.control.setAttribute("aria-valuetext", weight(b));
-      const corner = data.paths[ci][cj] * powA[ci] * powB[cj];
+      const corner = influenceOf(ci, cj);
       state.view.influenceText =
         `Influence on h(${ci + 1}, ${cj + 1}) with a = ${weight(a)}, b = ${weight(b)}: ` +
         `${inputs} inputs, from ${short(low)} to ${short(high)}; from x(1, 1): ${short(corner)}.`;
