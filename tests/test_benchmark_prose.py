@@ -1,7 +1,8 @@
 """Every benchmark fact in the benchmark snippets' prose agrees with docs/data/benchmark.json.
 
 The prose is free to change its wording; the numbers it states are read by
-pattern (a machine, a version, a size, a range, a speedup, a rate) and each is
+pattern (a machine, a version, a size, a range, a speedup, a speedup against its
+count ratio, a rate, a formula's value on the run's settings) and each is
 compared with the recorded run, formatted as the prose formats it (53.7 and
 54 both fit a speedup of 53.73). A number that no pattern explains fails too,
 so a new fact cannot slip in unchecked: teach this module its pattern.
@@ -10,8 +11,10 @@ Numbers inside formulas (the 2 of 2n - 1) are not facts of the run.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -95,6 +98,57 @@ def _one_of(token: str, values: list[float], what: str) -> tuple[str, bool]:
     return f"{what} {shown}", any(fits(token, v) for v in values)
 
 
+def _pair(run: Run, sentence: str, m: re.Match) -> tuple[str, bool]:
+    """'54 against 126': a speedup and the count ratio of one and the same record."""
+    pairs = [(r["speedup"], r["count_ratio"]) for r in run.records_at(sentence)]
+    shown = ", ".join(f"{a:.4g} against {b:.4g}" for a, b in pairs)
+    return f"speedup against count ratio {shown}", any(
+        fits(m[1], a) and fits(m[2], b) for a, b in pairs
+    )
+
+
+def _two_cases(run: Run, sentence: str, m: re.Match) -> tuple[str, bool]:
+    """'126 and 32.5 at n = 4096': the same quantity of two different records there."""
+    records = run.records_at(sentence)
+    for key in ("count_ratio", "speedup"):
+        for first in records:
+            for second in records:
+                if first is not second and fits(m[1], first[key]) and fits(m[2], second[key]):
+                    return "", True
+    shown = ", ".join(f"{r['count_ratio']:.4g} and {r['speedup']:.4g}" for r in records)
+    return f"count ratios and speedups {shown}", False
+
+
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+              ast.Div: operator.truediv}
+
+
+def _evaluate(node: ast.AST, names: dict[str, float]) -> float:
+    """An arithmetic expression of numbers and the run's settings, and nothing else."""
+    if isinstance(node, ast.Expression):
+        return _evaluate(node.body, names)
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        return _OPERATORS[type(node.op)](_evaluate(node.left, names),
+                                         _evaluate(node.right, names))
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in names:
+        return names[node.id]
+    raise ValueError(ast.dump(node))
+
+
+def _formula_value(run: Run, sentence: str, m: re.Match) -> tuple[str, bool]:
+    """'\\(3w/4\\): 48': the formula evaluated on the run's settings."""
+    # Implicit products (3w, 2(w + 1)) made explicit for Python.
+    source = re.sub(r"(\d)\s*(?=[a-z(])|\)\s*(?=\()", r"\g<0>*", m[1].replace("−", "-"))
+    names = {key: run.settings[key] for key in "dwtch"}
+    try:
+        value = _evaluate(ast.parse(source, mode="eval"), names)
+    except (SyntaxError, ValueError, ZeroDivisionError):
+        return f"{m[1]!r}, a formula of numbers and {', '.join(names)} only", False
+    return f"{m[1]} = {value:.4g}", fits(m[2], value)
+
+
 FACTS = [
     Fact("a setting of the run", re.compile(r"\b([dwtch]) = (\d+)"),
          lambda run, s, m: _one_of(m[2], [run.settings[m[1]]], f"{m[1]} ="), number=2),
@@ -118,6 +172,23 @@ FACTS = [
          lambda run, s, m: _one_of(m[1], [BLOCK], "sliding_window_attention's b =")),
     Fact("the kernel's tile width", re.compile(r"\b(\d+) ?\\times ?\((\d+) ?\+ ?t\)"),
          lambda run, s, m: _one_of(m[2], [BLOCK], "sliding_window_attention's b ="), number=2),
+    Fact("the kernel's tile width, in a formula", re.compile(r"\\\((\d+) ?\+ ?t\\\)"),
+         lambda run, s, m: _one_of(m[1], [BLOCK], "sliding_window_attention's b =")),
+    Fact("a formula's value on the run's settings",
+         re.compile(r"\\\(([^\\]+?)\\\)(?: on average)?: (\d+(?:\.\d+)?)"),
+         _formula_value, number=2),
+    Fact("a speedup against its count ratio",
+         re.compile(r"(\d+(?:\.\d+)?) against (?:an? (?:count|step) ratio of )?(\d+(?:\.\d+)?)"),
+         _pair),
+    Fact("a count ratio against its speedup",
+         re.compile(r"(\d+(?:\.\d+)?) against (?:an? (?:count|step) ratio of )?(\d+(?:\.\d+)?)"),
+         _pair, number=2),
+    Fact("one quantity of two cases at one size",
+         re.compile(r"(\d+(?:\.\d+)?) and (\d+(?:\.\d+)?) at \\\(n = \d+\\\)"),
+         _two_cases),
+    Fact("one quantity of two cases at one size, the second",
+         re.compile(r"(\d+(?:\.\d+)?) and (\d+(?:\.\d+)?) at \\\(n = \d+\\\)"),
+         _two_cases, number=2),
     Fact("the number of timing samples",
          re.compile(r"\b(\d+) (?:samples|repeats|repetitions|runs|timings)\b"),
          lambda run, s, m: _one_of(m[1], [run.settings["repeats"]], "repeats")),
@@ -204,6 +275,11 @@ DRIFTS = [
     ("attention-benchmark.md", lambda d: d["settings"].update(dtype="float64"), "float32"),
     ("attention-benchmark.md", lambda d: [r.update(n=8192) for r in d["records"]
                                           if r["n"] == 4096], "4096"),
+    ("attention-benchmark.md", lambda d: [r.update(speedup=60.0) for r in d["records"]
+                                          if r["n"] == 4096], "54 against 126"),
+    ("attention-benchmark.md", lambda d: d["settings"].update(w=32), "3w/4: 48"),
+    ("rnn2d-benchmark.md", lambda d: [r.update(speedup=4.0) for r in d["records"]
+                                      if r["n"] == 16], "3.4 against a step ratio of 8.3"),
     ("rnn2d-benchmark.md", lambda d: d["settings"].update(h=64), "h = 32"),
     ("rnn2d-benchmark.md", lambda d: [r.update(n=256) for r in d["records"]
                                       if r["n"] == 128], "to 128"),
@@ -229,6 +305,20 @@ def test_a_drifted_run_is_caught(name: str, drift: Callable[[dict], object], wor
         ("The machine multiplies matrices at 67 GFLOP/s.", True),
         ("The machine multiplies matrices at 90 GFLOP/s.", False),
         ("Each case takes 15 samples.", True),
+        ("At \\(n = 4096\\), 54 against 126 for the windowed kernel.", True),
+        ("At \\(n = 4096\\), 54 against a count ratio of 126.", True),
+        ("At \\(n = 4096\\), 25 against 126 for the windowed kernel.", False),
+        ("At \\(n = 4096\\), 54 against 130 for the windowed kernel.", False),
+        ("At \\(n = 512\\), 54 against 126 for the windowed kernel.", False),
+        ("The count ratios are 126 and 32.5 at \\(n = 4096\\).", True),
+        ("The count ratios are 126 and 40 at \\(n = 4096\\).", False),
+        ("The count ratios are 126 and 126 at \\(n = 4096\\).", False),
+        ("Per row it needs \\((w+1)/2\\): 32.5 scores.", True),
+        ("Per row it needs \\((w+1)/2\\): 33.5 scores.", False),
+        ("It computes \\(3w/4\\) on average: 50 scores.", False),
+        ("It computes \\(16 + t\\): 143 scores.", True),
+        ("It computes \\(17 + t\\): 144 scores.", False),
+        ("It computes \\(2^w\\): 5 scores.", False),
         ("The kernels are 7 in number.", False),
     ],
 )
