@@ -24,8 +24,8 @@ def _softmax_times(
     tile holds the scores of one or more blocks as (keys, blocks, queries): keys
     outermost, so that the maximum runs along long contiguous rows; a maximum over
     a short last axis costs NumPy more than the product does. v1 is
-    (blocks, keys, d + 1), v with a last column of ones; sv, if given, is scratch
-    space for the product with it."""
+    (blocks, keys, d + 1), v with a last column of ones, or v alone when there are
+    no more keys than d; sv, if given, is scratch space for the product with it."""
     tile -= tile.max(axis=0)
     np.exp(tile, out=tile)
     d = out.shape[-1]
@@ -161,25 +161,30 @@ def _windows(q: np.ndarray, k: np.ndarray, v: np.ndarray, w: int, out: np.ndarra
     dtype = q.dtype
     # Windows in chunks whose score tiles fit the cache, in buffers reused per chunk.
     chunk = max(1, min(windows, TILE_BYTES // ((w - a) * w * q.itemsize)))
-    # Keys as rows (see _softmax_times); the masks repeated for every window of a chunk.
+    # Keys as rows (see _softmax_times); the masks repeated for every window of a
+    # chunk. The second half sees all of the first half's keys: only its own
+    # a x a triangle needs a mask.
     first_half = np.repeat(_additive(causal_mask(a).T, dtype)[:, None], chunk, axis=1)
-    second_half = np.repeat(
-        _additive(np.tril(np.ones((w - a, w), dtype=bool), a).T, dtype)[:, None], chunk, axis=1
-    )
+    second_half = np.repeat(_additive(causal_mask(w - a).T, dtype)[:, None], chunk, axis=1)
     tile_a = np.empty((a, chunk, a), dtype=dtype)
     tile_b = np.empty((w, chunk, w - a), dtype=dtype)
     sv = np.empty((chunk, w - a, d + 1), dtype=dtype)
     qs = np.empty((chunk * w, d), dtype=dtype)
-    vs = np.ones((chunk * w, d + 1), dtype=dtype)
+    # Few keys per query: _softmax_times then reads v without its column of ones,
+    # so the values need no copy.
+    vs = v if w <= d else np.ones((chunk * w, d + 1), dtype=dtype)
     scale = _scale(d, dtype)
     for start in range(0, windows, chunk):
         m = min(chunk, windows - start)
         rows = slice(start * w, (start + m) * w)
-        # Keys are read in place; queries are scaled and values get their column
-        # of ones in buffers that stay in cache.
+        # Keys are read in place; queries are scaled in a buffer that stays in cache.
         qw = np.multiply(q[rows], scale, out=qs[: m * w]).reshape(m, w, d)
-        vs[: m * w, :d] = v[rows]
-        kw, vw = k[rows].reshape(m, w, d), vs[: m * w].reshape(m, w, d + 1)
+        if vs is v:
+            vw = v[rows].reshape(m, w, d)
+        else:
+            vs[: m * w, :d] = v[rows]
+            vw = vs[: m * w].reshape(m, w, d + 1)
+        kw = k[rows].reshape(m, w, d)
         ow = out[rows].reshape(m, w, d)
         if a:
             s = tile_a[:, :m]
@@ -188,7 +193,7 @@ def _windows(q: np.ndarray, k: np.ndarray, v: np.ndarray, w: int, out: np.ndarra
             _softmax_times(s, vw[:, :a], ow[:, :a], sv[:m, :a])
         s = tile_b[:, :m]
         np.matmul(kw, qw[:, a:].transpose(0, 2, 1), out=s.transpose(1, 0, 2))
-        s += second_half[:, :m]
+        s[a:] += second_half[:, :m]
         _softmax_times(s, vw, ow[:, a:], sv[:m])
 
 
