@@ -11,6 +11,7 @@ import ctypes
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -254,11 +255,13 @@ def matmul_gflops(repeats: int) -> float:
 
 
 def cpu_model() -> str:
-    """The processor's marketing name, where the system says it."""
+    """The processor's marketing name, where the system says it, without the trademark
+    signs and the trailing "Processor" or "CPU @ 2.10GHz"."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+                name = line.split(":", 1)[1]
+                return re.sub(r"\((?:R|TM)\)|\s(?:CPU|Processor)\b.*", "", name).strip()
     except OSError:
         pass
     return platform.processor() or platform.machine()

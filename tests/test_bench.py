@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import bench
+import bench_figures
 import numpy as np
 import pytest
 from attention import causal_mask, full_count, strided_count, windowed_count
@@ -187,3 +188,18 @@ def test_bad_arguments_give_one_line_and_status_2(args: list[str], tmp_path: Pat
     assert len(result.stderr.splitlines()) == 1
     assert result.stderr.startswith("bench.py: error:")
     assert list(tmp_path.rglob("*")) == []
+
+
+def test_the_figures_know_the_benchmarks_jax_cases() -> None:
+    assert bench_figures.JAX_CASES == bench.JAX_CASES
+
+
+def test_jax_rows_get_a_panel_of_their_own(in_process: pytest.MonkeyPatch) -> None:
+    in_process.setitem(sys.modules, "jax", stand_in_jax())
+    with_jax = bench.run(TINY)
+    without = {**with_jax, "records": [r for r in with_jax["records"]
+                                       if r["case"] not in bench.JAX_CASES]}
+    titles = [[ax.get_title() for ax in bench_figures.attention_figure(data).axes]
+              for data in (with_jax, without)]
+    assert len(titles[0]) == 2 and "JAX" in titles[0][1]
+    assert len(titles[1]) == 1

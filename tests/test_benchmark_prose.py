@@ -23,13 +23,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from attention_kernels import sliding_window_attention
+from bench_figures import ATTENTION_CASES, JAX_CASES
 from conftest import ROOT
 
 BENCHMARK = ROOT / "docs/data/benchmark.json"
 SNIPPETS = ROOT / "docs/snippets"
 # Which records each snippet reports on.
 CASES = {
-    "attention-benchmark.md": ("windowed attention", "sliding-window attention"),
+    "attention-benchmark.md": ATTENTION_CASES + JAX_CASES,
     "rnn2d-benchmark.md": ("2D RNN wavefront",),
 }
 
@@ -79,7 +80,7 @@ class Run:
 
 
 # Software the machine record names, by the name the prose uses.
-LIBRARIES = {"NumPy": "numpy", "OpenBLAS": "blas", "Python": "python"}
+LIBRARIES = {"NumPy": "numpy", "OpenBLAS": "blas", "Python": "python", "JAX": "jax"}
 
 
 @dataclass(frozen=True)
@@ -161,8 +162,9 @@ FACTS = [
     Fact("the machine's cores", re.compile(r"\b(\d+)[- ]cores?\b"),
          lambda run, s, m: _one_of(m[1], [run.machine["cores"]], "cores")),
     Fact("a library version", re.compile(rf"\b({'|'.join(LIBRARIES)}) (\d+(?:\.\d+)*)"),
-         lambda run, s, m: (run.machine[LIBRARIES[m[1]]],
-                            version_fits(m[2], run.machine[LIBRARIES[m[1]]])), number=2),
+         lambda run, s, m: (run.machine.get(LIBRARIES[m[1]]),
+                            version_fits(m[2], run.machine.get(LIBRARIES[m[1]]) or "")),
+         number=2),
     Fact("a BLAS setting", re.compile(r"\b([A-Z_]+_THREADS)=(\d+)"),
          lambda run, s, m: (f"{m[1]}={run.machine['blas_env'].get(m[1])}",
                             run.machine["blas_env"].get(m[1]) == m[2]), number=2),
@@ -201,6 +203,9 @@ FACTS = [
     Fact("a share of the count ratio, in per cent", re.compile(r"(\d+(?:\.\d+)?) ?(?:%|per ?cent)"),
          lambda run, s, m: _one_of(m[1], [100 * e for e in run.recorded(s, "efficiency")],
                                    "efficiencies in %")),
+    Fact("a time per call", re.compile(r"(\d+(?:\.\d+)?) ?ms\b"),
+         lambda run, s, m: _one_of(m[1], [1e3 * t for t in run.recorded(s, "baseline_s",
+                                                                     "kernel_s")], "ms")),
     Fact("a rate of arithmetic", re.compile(r"(\d+(?:\.\d+)?) ?GFLOP/s"),
          lambda run, s, m: _one_of(
              m[1], [run.machine["matmul_gflops"],
@@ -319,6 +324,8 @@ def test_a_drifted_run_is_caught(name: str, drift: Callable[[dict], object], wor
         ("It computes \\(16 + t\\): 143 scores.", True),
         ("It computes \\(17 + t\\): 144 scores.", False),
         ("It computes \\(2^w\\): 5 scores.", False),
+        ("At \\(n = 512\\) a call takes 150 ms.", False),
+        ("A call takes 1000 ms.", False),
         ("The kernels are 7 in number.", False),
     ],
 )
