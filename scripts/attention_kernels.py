@@ -169,7 +169,6 @@ def _windows(q: np.ndarray, k: np.ndarray, v: np.ndarray, w: int, out: np.ndarra
     tile_a = np.empty((a, chunk, a), dtype=dtype)
     tile_b = np.empty((w, chunk, w - a), dtype=dtype)
     sv = np.empty((chunk, w - a, d + 1), dtype=dtype)
-    qs = np.empty((chunk * w, d), dtype=dtype)
     # Few keys per query: _softmax_times then reads v without its column of ones,
     # so the values need no copy.
     vs = v if w <= d else np.ones((chunk * w, d + 1), dtype=dtype)
@@ -177,8 +176,9 @@ def _windows(q: np.ndarray, k: np.ndarray, v: np.ndarray, w: int, out: np.ndarra
     for start in range(0, windows, chunk):
         m = min(chunk, windows - start)
         rows = slice(start * w, (start + m) * w)
-        # Keys are read in place; queries are scaled in a buffer that stays in cache.
-        qw = np.multiply(q[rows], scale, out=qs[: m * w]).reshape(m, w, d)
+        # Queries and keys are read in place; the scale goes on the scores, of
+        # which a window has fewer than queries' entries, and which are in cache.
+        qw = q[rows].reshape(m, w, d)
         if vs is v:
             vw = v[rows].reshape(m, w, d)
         else:
@@ -189,10 +189,12 @@ def _windows(q: np.ndarray, k: np.ndarray, v: np.ndarray, w: int, out: np.ndarra
         if a:
             s = tile_a[:, :m]
             np.matmul(kw[:, :a], qw[:, :a].transpose(0, 2, 1), out=s.transpose(1, 0, 2))
+            s *= scale
             s += first_half[:, :m]
             _softmax_times(s, vw[:, :a], ow[:, :a], sv[:m, :a])
         s = tile_b[:, :m]
         np.matmul(kw, qw[:, a:].transpose(0, 2, 1), out=s.transpose(1, 0, 2))
+        s *= scale
         s[a:] += second_half[:, :m]
         _softmax_times(s, vw, ow[:, a:], sv[:m])
 
