@@ -1,7 +1,8 @@
 """Attention kernels of the benchmark: dense masked attention and the two efficient patterns.
 
-All three share one softmax, so a timing difference comes from the scores each
-one computes, not from different code. The masks they implement are defined in
+All three share one softmax (which normalises the weights or the output, whichever
+a query has fewer of), so a timing difference comes from the scores each one
+computes, not from different code. The masks they implement are defined in
 attention.py; the tests compare every kernel with dense_attention under that mask.
 """
 
