@@ -127,6 +127,8 @@ def attention_figure(data: dict | None = None) -> Figure:
         ax.set_title("Attention kernels against one dense masked score matrix")
         return fig
     fig, (dense, jax) = new_figure(11.0, 5.4, ncols=2)
+    # Room between the panels for the size labels right of the left panel's points.
+    fig.subplots_adjust(wspace=0.35)
     limits = _limits(data, ATTENTION_CASES + JAX_CASES)
     _speedup_plot(dense, data, ATTENTION_CASES, "dense masked attention", limits)
     dense.set_title("Against one dense masked score matrix (NumPy)")
