@@ -1,5 +1,6 @@
 """Does computing fewer scores run faster? Time dense masked attention against the
 windowed and sliding-window kernels, and the 2D RNN's double loop against its wavefront.
+If JAX is installed (requirements-bench.txt), time jax.nn.dot_product_attention too.
 
 python scripts/bench.py [--quick] [--json FILE]
 """
@@ -10,12 +11,15 @@ import ctypes
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
+from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 
 # Every case runs on one BLAS thread, so that a speed-up measures the work a
 # kernel skips, not how a busy machine schedules threads: the wavefront's and
@@ -45,6 +49,15 @@ COUNTS = (
     "more (3/4 of each w x w block; b x (b+t) tiles), which the ratio does not credit. "
     "RNN: count_ratio = n^2 sequential cell updates of the loop over 2n - 1 wavefront steps."
 )
+FRAMEWORK = (
+    "JAX rows: jax.nn.dot_product_attention on the same float32 inputs, jitted, as a "
+    "(1, n, 1, d) batch; the sliding window with is_causal=True and local_window_size=(t, 0), "
+    "the windowed pattern with windowed_mask(n, w) as a boolean mask. baseline_s is JAX's "
+    "time, kernel_s the chapter kernel's, timed in the same alternation as the dense "
+    "baseline; max_abs_error compares the two outputs."
+)
+# JAX's output must match the chapter's kernels to this, in float32.
+JAX_TOLERANCE = 1e-4
 GFLOPS = (
     "Useful GFLOP/s: attention counts 4d flops per needed score (2d for q.k, 2d for the "
     "weighted sum of v); the RNN counts its n^2 (2hc + 4h^2 - h) multiplies and adds. "
@@ -77,6 +90,8 @@ class Case:
     baseline_count: int
     kernel_count: int
     useful_flops: int
+    # The same pattern in JAX, if JAX is timed: its record's case name and a call.
+    framework: tuple[str, Callable[[], object]] | None = field(default=None)
 
 
 def calls_per_sample(fn: Callable[[], object]) -> int:
@@ -100,30 +115,84 @@ def seconds(*fns: Callable[[], object], repeats: int) -> list[float]:
     return [statistics.median(times) for times in samples]
 
 
-def attention_cases(n: int, rng: np.random.Generator) -> list[Case]:
-    """Dense masked attention against each efficient kernel at length n."""
+def attention_cases(n: int, rng: np.random.Generator, jax: ModuleType | None) -> list[Case]:
+    """Dense masked attention against each efficient kernel at length n, and against
+    JAX's attention on the same pattern if jax is given."""
     q, k, v = (rng.standard_normal((n, D), dtype=DTYPE) for _ in range(3))
     window_mask, band_mask = windowed_mask(n, W), strided_mask(n, T)
+    windowed = Case(
+        "windowed attention",
+        n,
+        lambda: dense_attention(q, k, v, window_mask),
+        lambda: windowed_attention(q, k, v, W),
+        full_count(n),
+        windowed_count(n, W),
+        4 * D * windowed_count(n, W),
+    )
+    sliding = Case(
+        "sliding-window attention",
+        n,
+        lambda: dense_attention(q, k, v, band_mask),
+        lambda: sliding_window_attention(q, k, v, T),
+        full_count(n),
+        strided_count(n, T),
+        4 * D * strided_count(n, T),
+    )
+    if jax is None:
+        return [windowed, sliding]
+    masked, local = jax_attention(jax, q, k, v, window_mask)
     return [
-        Case(
-            "windowed attention",
-            n,
-            lambda: dense_attention(q, k, v, window_mask),
-            lambda: windowed_attention(q, k, v, W),
-            full_count(n),
-            windowed_count(n, W),
-            4 * D * windowed_count(n, W),
-        ),
-        Case(
-            "sliding-window attention",
-            n,
-            lambda: dense_attention(q, k, v, band_mask),
-            lambda: sliding_window_attention(q, k, v, T),
-            full_count(n),
-            strided_count(n, T),
-            4 * D * strided_count(n, T),
-        ),
+        replace(windowed, framework=(JAX_CASES[0], masked)),
+        replace(sliding, framework=(JAX_CASES[1], local)),
     ]
+
+
+# The records of JAX's attention, in the order of attention_cases.
+JAX_CASES = ("windowed attention, JAX mask", "sliding-window attention, JAX local window")
+
+
+def jax_attention(
+    jax: ModuleType, q: np.ndarray, k: np.ndarray, v: np.ndarray, window_mask: np.ndarray
+) -> tuple[Callable[[], np.ndarray], Callable[[], np.ndarray]]:
+    """JAX's dot_product_attention under the windowed mask and under the sliding window,
+    jitted, each as a call that waits for its result and returns it, (n, d)."""
+    qj, kj, vj = (jax.numpy.asarray(x[None, :, None, :]) for x in (q, k, v))
+    mask = jax.numpy.asarray(window_mask[None, None])
+    masked = jax.jit(lambda q, k, v, m: jax.nn.dot_product_attention(q, k, v, mask=m))
+    local = jax.jit(
+        lambda q, k, v: jax.nn.dot_product_attention(
+            q, k, v, is_causal=True, local_window_size=(T, 0)
+        )
+    )
+    return (
+        lambda: jax.block_until_ready(masked(qj, kj, vj, mask))[0, :, 0],
+        lambda: jax.block_until_ready(local(qj, kj, vj))[0, :, 0],
+    )
+
+
+def load_jax() -> tuple[ModuleType | None, str]:
+    """JAX, or None, and a sentence saying which version or why not."""
+    try:
+        import jax
+    except ImportError as error:
+        return None, (
+            f"not timed: JAX is not installed ({error}); "
+            "pip install -r requirements-bench.txt adds it"
+        )
+    return jax, f"timed: jax {jax.__version__}"
+
+
+def one_core() -> list[int]:
+    """Hold this process and every thread it starts from now on to one core.
+
+    XLA's CPU runtime runs a thread pool of its own whatever XLA_FLAGS say
+    (jaxlib 0.10.2 spent 0.2 s of CPU time in 0.1 s at n = 4096 with
+    --xla_cpu_multi_thread_eigen=false); a thread inherits the affinity of the
+    thread that starts it, so pinning before JAX starts holds JAX to one core."""
+    if not hasattr(os, "sched_setaffinity"):
+        return []
+    os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
+    return sorted(os.sched_getaffinity(0))
 
 
 def rnn_case(n: int, rng: np.random.Generator) -> Case:
@@ -141,13 +210,30 @@ def rnn_case(n: int, rng: np.random.Generator) -> Case:
     )
 
 
-def measure(case: Case, repeats: int) -> dict:
-    """Time one case and return its JSON record."""
-    baseline_s, kernel_s = seconds(case.baseline, case.kernel, repeats=repeats)
+def measure(case: Case, repeats: int) -> list[dict]:
+    """Time one case, and JAX's version of it if it has one, and return their records."""
+    fns = [case.baseline, case.kernel]
+    if case.framework is not None:
+        name, framework = case.framework
+        error = float(np.max(np.abs(np.asarray(framework()) - np.asarray(case.kernel()))))
+        if not error <= JAX_TOLERANCE:
+            raise SystemExit(f"bench.py: {name} at n = {case.n} differs by {error:.3g}")
+        fns.append(framework)
+    baseline_s, kernel_s, *framework_s = seconds(*fns, repeats=repeats)
+    records = [record(case, case.case, baseline_s, kernel_s)]
+    if case.framework is not None:
+        records.append(
+            {**record(case, name, framework_s[0], kernel_s), "max_abs_error": error}
+        )
+    return records
+
+
+def record(case: Case, name: str, baseline_s: float, kernel_s: float) -> dict:
+    """The JSON record of one comparison."""
     speedup = baseline_s / kernel_s
     count_ratio = case.baseline_count / case.kernel_count
     return {
-        "case": case.case,
+        "case": name,
         "n": case.n,
         "baseline_s": baseline_s,
         "kernel_s": kernel_s,
@@ -169,11 +255,13 @@ def matmul_gflops(repeats: int) -> float:
 
 
 def cpu_model() -> str:
-    """The processor's marketing name, where the system says it."""
+    """The processor's marketing name, where the system says it, without the trademark
+    signs and the trailing "Processor" or "CPU @ 2.10GHz"."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+                name = line.split(":", 1)[1]
+                return re.sub(r"\((?:R|TM)\)|\s(?:CPU|Processor)\b.*", "", name).strip()
     except OSError:
         pass
     return platform.processor() or platform.machine()
@@ -200,14 +288,25 @@ def blas_core() -> str | None:
     return None
 
 
-def machine(repeats: int) -> dict:
+def version(package: str) -> str | None:
+    """The installed version of a package, or None."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine(repeats: int, affinity: list[int], jax: ModuleType | None) -> dict:
     """What the timings were measured on."""
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
     return {
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
+        "cpu_affinity": affinity,
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "jax": None if jax is None else jax.__version__,
+        "jaxlib": None if jax is None else version("jaxlib"),
         "blas": f"{blas.get('name')} {blas.get('version')}",
         "blas_core": blas_core(),
         "blas_env": {
@@ -229,29 +328,33 @@ def machine(repeats: int) -> dict:
 def row(record: dict) -> str:
     """One line of the table."""
     return (
-        f"{record['case']:<25}{record['n']:>6}{record['baseline_s'] * 1e3:>13.2f}"
+        f"{record['case']:<44}{record['n']:>6}{record['baseline_s'] * 1e3:>13.2f}"
         f"{record['kernel_s'] * 1e3:>12.3f}{record['speedup']:>10.1f}x"
         f"{record['count_ratio']:>9.1f}x{record['efficiency']:>8.2f}"
     )
 
 
 HEADER = (
-    f"{'case':<25}{'n':>6}{'baseline ms':>13}{'kernel ms':>12}{'speedup':>11}"
+    f"{'case':<44}{'n':>6}{'baseline ms':>13}{'kernel ms':>12}{'speedup':>11}"
     f"{'counts':>10}{'effic.':>8}"
 )
 
 
 def run(settings: Settings) -> dict:
     """Time every case, printing progress, and return the JSON document."""
+    affinity = one_core()
+    jax, jax_status = load_jax()
+    print(f"JAX {jax_status}", file=sys.stderr, flush=True)
     rng = np.random.default_rng(0)
-    cases = [c for n in settings.attention_n for c in attention_cases(n, rng)]
+    cases = [c for n in settings.attention_n for c in attention_cases(n, rng, jax)]
     cases += [rnn_case(n, rng) for n in settings.rnn_n]
     records = []
     for i, case in enumerate(cases, 1):
-        records.append(measure(case, settings.repeats))
-        print(f"[{i}/{len(cases)}] {row(records[-1])}", file=sys.stderr, flush=True)
+        records += measure(case, settings.repeats)
+        for done in records[-1 - (case.framework is not None) :]:
+            print(f"[{i}/{len(cases)}] {row(done)}", file=sys.stderr, flush=True)
     return {
-        "machine": machine(settings.repeats),
+        "machine": machine(settings.repeats, affinity, jax),
         "settings": {
             **asdict(settings),
             "dtype": np.dtype(DTYPE).name,
@@ -261,9 +364,11 @@ def run(settings: Settings) -> dict:
             "c": C,
             "h": H,
             "timing": f"median of the samples after one warm-up call; a sample averages "
-            f"as many calls as fill {MIN_SAMPLE_S} s",
+            f"as many calls as fill {MIN_SAMPLE_S} s; the process and its threads on one "
+            f"core (machine.cpu_affinity)",
             "counts": COUNTS,
             "gflops": GFLOPS,
+            "jax": f"{jax_status}. {FRAMEWORK}",
         },
         "records": records,
     }

@@ -26,6 +26,8 @@ DEFAULT_DATA = ROOT / "docs" / "data" / "benchmark.json"
 MAX_DATA_BYTES = 4_000_000
 
 ATTENTION_CASES = ("windowed attention", "sliding-window attention")
+# The same kernels against JAX's attention, in runs that had JAX (scripts/bench.py).
+JAX_CASES = ("windowed attention, JAX mask", "sliding-window attention, JAX local window")
 RNN_CASES = ("2D RNN wavefront",)
 # Where each series writes its "n = ..." labels, in points from the marker:
 # one above and one below, so that points at similar ratios stay readable.
@@ -42,12 +44,18 @@ def _records(data: dict, case: str) -> tuple[np.ndarray, np.ndarray, list[int]]:
     return ratio, speedup, [r["n"] for r in rows]
 
 
-def _speedup_plot(ax: Axes, data: dict, cases: tuple[str, ...], baseline: str) -> None:
-    """Log-log speedup against count ratio, with the ideal y = x and half of it."""
+def _limits(data: dict, cases: tuple[str, ...]) -> tuple[float, float]:
+    """Axis limits that hold every ratio and speedup of the cases, and 1."""
     ratios = np.concatenate([_records(data, case)[0] for case in cases])
     speedups = np.concatenate([_records(data, case)[1] for case in cases])
-    low = min(ratios.min(), speedups.min(), 1.0) / 1.2
-    high = max(ratios.max(), speedups.max()) * 1.5
+    return min(ratios.min(), speedups.min(), 1.0) / 1.2, max(ratios.max(), speedups.max()) * 1.5
+
+
+def _speedup_plot(
+    ax: Axes, data: dict, cases: tuple[str, ...], baseline: str, limits: tuple[float, float]
+) -> None:
+    """Log-log speedup against count ratio, with the ideal y = x and half of it."""
+    low, high = limits
     ideal = np.array([low, high])
     ax.plot(ideal, ideal, color=INK, linewidth=1.0, label="ideal: speedup = count ratio")
     ax.plot(ideal, ideal / 2, color=GRID, linewidth=1.0, linestyle="--", label="half the ideal")
@@ -107,19 +115,33 @@ def _is_record(record: object) -> bool:
 
 
 def attention_figure(data: dict | None = None) -> Figure:
-    """Attention kernels against one dense masked score matrix (the committed run by default)."""
-    fig, ax = new_figure(6.0, 5.2)
-    _speedup_plot(
-        ax, read_data() if data is None else data, ATTENTION_CASES, "dense masked attention"
-    )
-    ax.set_title("Attention kernels against one dense masked score matrix")
+    """Attention kernels against one dense masked score matrix and, if the run timed
+    JAX, against JAX's attention too (the committed run by default)."""
+    data = read_data() if data is None else data
+    timed = {record["case"] for record in data["records"]}
+    if not set(JAX_CASES) <= timed:
+        fig, ax = new_figure(6.0, 5.2)
+        _speedup_plot(
+            ax, data, ATTENTION_CASES, "dense masked attention", _limits(data, ATTENTION_CASES)
+        )
+        ax.set_title("Attention kernels against one dense masked score matrix")
+        return fig
+    fig, (dense, jax) = new_figure(11.0, 5.4, ncols=2)
+    # Room between the panels for the size labels right of the left panel's points.
+    fig.subplots_adjust(wspace=0.35)
+    limits = _limits(data, ATTENTION_CASES + JAX_CASES)
+    _speedup_plot(dense, data, ATTENTION_CASES, "dense masked attention", limits)
+    dense.set_title("Against one dense masked score matrix (NumPy)")
+    _speedup_plot(jax, data, JAX_CASES, "JAX's dot_product_attention", limits)
+    jax.set_title("Against JAX's dot_product_attention, same pattern")
     return fig
 
 
 def rnn_figure(data: dict | None = None) -> Figure:
     """The 2D RNN's wavefront against its double loop (the committed run by default)."""
     fig, ax = new_figure(4.8, 4.2)
-    _speedup_plot(ax, read_data() if data is None else data, RNN_CASES, "the double loop")
+    data = read_data() if data is None else data
+    _speedup_plot(ax, data, RNN_CASES, "the double loop", _limits(data, RNN_CASES))
     ax.set_title("2D RNN: wavefront against the double loop")
     return fig
 
