@@ -57,8 +57,11 @@ def broken_links(site: Path, base_path: str = "/") -> list[tuple[str, str]]:
             target = _resolve(name, unquote(parts.path), base_path)
             missing = target is None or not (site / target).is_file()
             # A fragment must name an id of the HTML page it points to.
-            if missing or (parts.fragment and target.endswith(".html")
-                           and unquote(parts.fragment) not in pages[target].ids):
+            if missing or (
+                parts.fragment
+                and target.endswith(".html")
+                and unquote(parts.fragment) not in pages[target].ids
+            ):
                 broken.append((name, url))
     return broken
 
@@ -70,7 +73,7 @@ def _resolve(page: str, path: str, base_path: str) -> str | None:
     if path.startswith("/"):
         if not path.startswith(base_path):
             return None
-        joined = PurePosixPath(path[len(base_path):])
+        joined = PurePosixPath(path[len(base_path) :])
     else:
         joined = PurePosixPath(page).parent / path
     parts: list[str] = []

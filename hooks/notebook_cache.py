@@ -92,7 +92,9 @@ def kernel_environment(python: str, modules: set[str]) -> dict:
     """The Python and package versions that the notebook runs on, as that Python sees them."""
     result = subprocess.run(
         [python, "-c", _PROBE, json.dumps(sorted(modules))],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise PluginError(f"cannot read the notebook kernel's packages: {result.stderr.strip()}")

@@ -225,50 +225,86 @@ PATTERNS: dict[str, Pattern] = {
     p.name: p
     for p in (
         Pattern(
-            "full", "Full", (), "True", "n * n", (), "n",
-            r"n^2", r"n", r"\Theta(n^2 d)", r"\Theta(n^2)",
+            "full",
+            "Full",
+            (),
+            "True",
+            "n * n",
+            (),
+            "n",
+            r"n^2",
+            r"n",
+            r"\Theta(n^2 d)",
+            r"\Theta(n^2)",
         ),
         Pattern(
-            "causal", "Causal", (), "j <= i", "n * (n + 1) / 2", (), "i",
-            r"n(n+1)/2", r"i", r"\Theta(n^2 d)", r"\Theta(n^2)",
+            "causal",
+            "Causal",
+            (),
+            "j <= i",
+            "n * (n + 1) / 2",
+            (),
+            "i",
+            r"n(n+1)/2",
+            r"i",
+            r"\Theta(n^2 d)",
+            r"\Theta(n^2)",
         ),
         # Past t >= n - 1 no row has more earlier keys: the count is the causal one.
         Pattern(
-            "strided", "Strided", (T,),
+            "strided",
+            "Strided",
+            (T,),
             "j <= i and i - j <= t",
-            "n * (s + 1) - s * (s + 1) / 2", (("s", "min(t, n - 1)"),),
+            "n * (s + 1) - s * (s + 1) / 2",
+            (("s", "min(t, n - 1)"),),
             "min(i - 1, t) + 1",
-            r"n(t+1) - t(t+1)/2", r"\min(i-1, t) + 1", r"\Theta(n(t+1)d)", r"\Theta(n(t+1))",
+            r"n(t+1) - t(t+1)/2",
+            r"\min(i-1, t) + 1",
+            r"\Theta(n(t+1)d)",
+            r"\Theta(n(t+1))",
         ),
         # q full windows, then a last window of the r tokens left when w does not divide n.
         Pattern(
-            "windowed", "Windowed", (W,),
+            "windowed",
+            "Windowed",
+            (W,),
             "j <= i and i // w == j // w",
-            "q * w * (w + 1) / 2 + r * (r + 1) / 2", (("q", "n // w"), ("r", "n % w")),
+            "q * w * (w + 1) / 2 + r * (r + 1) / 2",
+            (("q", "n // w"), ("r", "n % w")),
             "(i - 1) % w + 1",
-            r"n(w+1)/2", r"((i-1) \bmod w) + 1", r"\Theta(n w d)", r"\Theta(n w)",
+            r"n(w+1)/2",
+            r"((i-1) \bmod w) + 1",
+            r"\Theta(n w d)",
+            r"\Theta(n w)",
         ),
         # The local part: s(s+1)/2 over the first s = min(n, l) rows, l per row after;
         # the strided part: floor(i/l) per 0-based row.
         Pattern(
-            "sparse-strided", "Sparse Transformer strided", (L,),
+            "sparse-strided",
+            "Sparse Transformer strided",
+            (L,),
             "j <= i and (i - j < l or (i - j) % l == 0)",
             "s * (s + 1) / 2 + (n - s) * l + l * q * (q - 1) / 2 + r * q",
             (("s", "min(n, l)"), ("q", "n // l"), ("r", "n % l")),
             "min(i, l) + (i - 1) // l",
             r"s(s+1)/2 + (n-s)\,l + l\,q(q-1)/2 + r q",
             r"\min(i, l) + \lfloor (i-1)/l \rfloor",
-            r"\Theta(n(l + n/l) d)", r"\Theta(n(l + n/l))",
+            r"\Theta(n(l + n/l) d)",
+            r"\Theta(n(l + n/l))",
         ),
         Pattern(
-            "sparse-fixed", "Sparse Transformer fixed", (L, C),
+            "sparse-fixed",
+            "Sparse Transformer fixed",
+            (L, C),
             "j <= i and (i // l == j // l or j % l >= l - c)",
             "q * l * (l + 1) / 2 + r * (r + 1) / 2 + c * (l * q * (q - 1) / 2 + r * q)",
             (("q", "n // l"), ("r", "n % l")),
             "(i - 1) % l + 1 + c * ((i - 1) // l)",
             r"q\,l(l+1)/2 + r(r+1)/2 + c\,(l\,q(q-1)/2 + r q)",
             r"((i-1) \bmod l) + 1 + c \lfloor (i-1)/l \rfloor",
-            r"\Theta(n(l + c n/l) d)", r"\Theta(n(l + c n/l))",
+            r"\Theta(n(l + c n/l) d)",
+            r"\Theta(n(l + c n/l))",
         ),
     )
 }
@@ -377,8 +413,15 @@ def markdown_table(name: str) -> str:
         p = PATTERNS[pattern_name]
         label = p.label + "".join(rf", \({k} = {v}\)" for k, v in params.items())
         count = p.count(n, **params)
-        cells = (label, rf"\({p.row_tex}\)", rf"\({p.tex}\)", str(count),
-                 f"{share_percent(count, n)}%", rf"\({p.time_tex}\)", rf"\({p.memory_tex}\)")
+        cells = (
+            label,
+            rf"\({p.row_tex}\)",
+            rf"\({p.tex}\)",
+            str(count),
+            f"{share_percent(count, n)}%",
+            rf"\({p.time_tex}\)",
+            rf"\({p.memory_tex}\)",
+        )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -413,7 +456,9 @@ KERNELS: dict[str, Kernel] = {
     for k in (
         # v = min(w, n) as the kernel clips it; a = v // 2 queries in each window's first tile.
         Kernel(
-            "windowed", "Windowed kernel", "windowed",
+            "windowed",
+            "Windowed kernel",
+            "windowed",
             "i // v == j // v and (i % v >= a or j % v < a)",
             (("v", "min(w, n)"), ("a", "v // 2")),
             "per window, its first w/2 queries against its first w/2 keys, and its "
@@ -421,7 +466,9 @@ KERNELS: dict[str, Kernel] = {
         ),
         # Block of b queries from f = b (i // b): keys from f - s to the block's last query.
         Kernel(
-            "sliding", "Sliding-window kernel", "strided",
+            "sliding",
+            "Sliding-window kernel",
+            "strided",
             "(i // b) * b - s <= j and j < (i // b) * b + b",
             (("s", "min(t, n - 1)"), ("b", f"min({KERNEL_BLOCK}, n)")),
             f"queries in blocks of {KERNEL_BLOCK}, each block against the keys from t "
@@ -449,37 +496,57 @@ class WindowName:
 # One table for Table 1.2's converter: a window W in each source, as this page's look-back.
 WINDOW_NAMES: tuple[WindowName, ...] = (
     WindowName(
-        "Mistral 7B paper", "window W", "i − W, …, i", "W",
+        "Mistral 7B paper",
+        "window W",
+        "i − W, …, i",
+        "W",
         "https://arxiv.org/abs/2310.06825",
     ),
     WindowName(
-        "Hugging Face Transformers", "sliding_window=W", "W keys, the token itself included",
+        "Hugging Face Transformers",
+        "sliding_window=W",
+        "W keys, the token itself included",
         "W - 1",
         "https://github.com/huggingface/transformers/blob/main/src/transformers/masking_utils.py",
     ),
     WindowName(
-        "Hugging Face Longformer", "attention_window=W", "W/2 on each side, plus itself",
+        "Hugging Face Longformer",
+        "attention_window=W",
+        "W/2 on each side, plus itself",
         "W // 2",
         "https://github.com/huggingface/transformers/blob/main/src/transformers/models/longformer/"
         "modeling_longformer.py",
-        low=2, even=True,
+        low=2,
+        even=True,
     ),
     WindowName(
-        "allenai/longformer", "attention_window=W", "W on each side, plus itself", "W",
+        "allenai/longformer",
+        "attention_window=W",
+        "W on each side, plus itself",
+        "W",
         "https://github.com/allenai/longformer/blob/master/longformer/longformer.py",
     ),
     WindowName(
-        "FlashAttention", "window_size=(W, 0), causal=True", "i − W, …, i", "W",
+        "FlashAttention",
+        "window_size=(W, 0), causal=True",
+        "i − W, …, i",
+        "W",
         "https://github.com/Dao-AILab/flash-attention/blob/main/flash_attn/flash_attn_interface.py",
         low=0,
     ),
     WindowName(
-        "JAX", "jax.nn.dot_product_attention(local_window_size=(W, 0))", "i − W, …, i", "W",
+        "JAX",
+        "jax.nn.dot_product_attention(local_window_size=(W, 0))",
+        "i − W, …, i",
+        "W",
         "https://docs.jax.dev/en/latest/_autosummary/jax.nn.dot_product_attention.html",
         low=0,
     ),
     WindowName(
-        "PyTorch flex attention", "q_idx - kv_idx <= SLIDING_WINDOW", "i − W, …, i", "W",
+        "PyTorch flex attention",
+        "q_idx - kv_idx <= SLIDING_WINDOW",
+        "i − W, …, i",
+        "W",
         "https://pytorch.org/blog/flexattention/",
         low=0,
     ),

@@ -148,8 +148,14 @@ def draw_grid(ax: Axes, grid: Grid, *, counts: bool = True, tick_step: int | Non
     for layer in layers(grid):
         if not layer.cells.any():
             continue
-        patch = PathPatch(_runs_path(layer.cells), facecolor=layer.facecolor, edgecolor="none",
-                          hatch=layer.hatch, hatchcolor=INK, linewidth=0)
+        patch = PathPatch(
+            _runs_path(layer.cells),
+            facecolor=layer.facecolor,
+            edgecolor="none",
+            hatch=layer.hatch,
+            hatchcolor=INK,
+            linewidth=0,
+        )
         patch.set_gid(layer.label)
         ax.add_patch(patch)
     # Cell borders over the fills, so empty and shaded cells are both visible;
@@ -158,8 +164,15 @@ def draw_grid(ax: Axes, grid: Grid, *, counts: bool = True, tick_step: int | Non
     borders = MplPath(np.array(ends, dtype=float), [MplPath.MOVETO, MplPath.LINETO] * 2 * (n + 1))
     ax.add_patch(PathPatch(borders, fill=False, edgecolor=GRID, linewidth=0.5))
     centres = np.arange(n) + 0.5
-    ax.plot(centres, centres, linestyle="none", marker="o", markersize=_marker(n),
-            markerfacecolor=EMPTY, markeredgecolor=EMPTY)
+    ax.plot(
+        centres,
+        centres,
+        linestyle="none",
+        marker="o",
+        markersize=_marker(n),
+        markerfacecolor=EMPTY,
+        markeredgecolor=EMPTY,
+    )
     ax.set_xlim(0, n)
     ax.set_ylim(n, 0)
     ax.set_aspect("equal")
@@ -196,21 +209,44 @@ def _write_counts(ax: Axes, grid: Grid) -> None:
     for i, c in enumerate(row_counts(grid.mask)):
         ax.text(n + 0.35, i + 0.5, f"{c}", ha="left", va="center", fontsize=size, color=INK)
     ax.text(n + 0.35, -0.35, "row\ncount", ha="left", va="bottom", fontsize=size, color=INK)
-    ax.text(n + 0.35, n + 0.25, f"= {grid.count}", ha="left", va="top", fontsize=size,
-            color=INK, fontweight="bold")
+    ax.text(
+        n + 0.35,
+        n + 0.25,
+        f"= {grid.count}",
+        ha="left",
+        va="top",
+        fontsize=size,
+        color=INK,
+        fontweight="bold",
+    )
 
 
 def legend_handles(styles: list[Layer]) -> list:
     """Legend entries for the given cell styles, empty cells and the diagonal marker."""
     handles: list = [
-        Patch(facecolor=layer.facecolor, hatch=layer.hatch, edgecolor=INK, linewidth=0.5,
-              label=layer.label)
+        Patch(
+            facecolor=layer.facecolor,
+            hatch=layer.hatch,
+            edgecolor=INK,
+            linewidth=0.5,
+            label=layer.label,
+        )
         for layer in styles
     ]
     handles.append(Patch(facecolor=EMPTY, edgecolor=GRID, linewidth=0.5, label="not computed"))
-    handles.append(Line2D([], [], linestyle="none", marker="o", markerfacecolor=EMPTY,
-                          markeredgecolor=INK, markeredgewidth=0.6, markersize=5,
-                          label="diagonal: query meets itself"))
+    handles.append(
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markerfacecolor=EMPTY,
+            markeredgecolor=INK,
+            markeredgewidth=0.6,
+            markersize=5,
+            label="diagonal: query meets itself",
+        )
+    )
     return handles
 
 
@@ -229,8 +265,15 @@ def grid_figure(grid: Grid) -> Figure:
     draw_grid(ax, grid)
     title = f"{grid.label}\n{grid.count} of {grid.n * grid.n} scores computed"
     fig.text(0.5, 1 - 0.08 / height, title, ha="center", va="top", fontsize=10.5, color=INK)
-    fig.legend(handles=legend_handles(layers(grid)), loc="lower center", ncol=2, fontsize=8,
-               handlelength=1.4, columnspacing=1.0, borderaxespad=0.2)
+    fig.legend(
+        handles=legend_handles(layers(grid)),
+        loc="lower center",
+        ncol=2,
+        fontsize=8,
+        handlelength=1.4,
+        columnspacing=1.0,
+        borderaxespad=0.2,
+    )
     return fig
 
 
@@ -268,8 +311,12 @@ def overview_figure() -> Figure:
         ax.set_ylabel("")
         ax.tick_params(labelsize=6.5)
     computed, second = layers(GRIDS["attention-sparse-strided.svg"])
-    handles = legend_handles([replace(computed, label="computed score"),
-                              replace(second, label="Sparse Transformer's second head")])
+    handles = legend_handles(
+        [
+            replace(computed, label="computed score"),
+            replace(second, label="Sparse Transformer's second head"),
+        ]
+    )
     fig.legend(handles=handles, loc="lower center", ncol=5, fontsize=8, handlelength=1.4)
     fig.subplots_adjust(left=0.03, right=0.97, top=0.9, bottom=0.08, wspace=0.3, hspace=0.32)
     return fig
@@ -290,10 +337,14 @@ def growth_series() -> list[tuple[str, list[int]]]:
             "Sparse Transformer strided, l = √n (slope 1.5)",
             [PATTERNS["sparse-strided"].count(n, l=math.isqrt(n)) for n in GROWTH_N],
         ),
-        (f"strided, t = {GROWTH_T} (slope 1)",
-         [PATTERNS["strided"].count(n, t=GROWTH_T) for n in GROWTH_N]),
-        (f"windowed, w = {GROWTH_W} (slope 1)",
-         [PATTERNS["windowed"].count(n, w=GROWTH_W) for n in GROWTH_N]),
+        (
+            f"strided, t = {GROWTH_T} (slope 1)",
+            [PATTERNS["strided"].count(n, t=GROWTH_T) for n in GROWTH_N],
+        ),
+        (
+            f"windowed, w = {GROWTH_W} (slope 1)",
+            [PATTERNS["windowed"].count(n, w=GROWTH_W) for n in GROWTH_N],
+        ),
     ]
 
 

@@ -46,17 +46,30 @@ def build_parser() -> ArgumentParser:
         "optionally draw its n x n grid (queries as rows, keys as columns).",
         epilog=EPILOG,
     )
-    parser.add_argument("--pattern", required=True, choices=PATTERN_CHOICES,
-                        help="which attention pattern")
-    parser.add_argument("--n", required=True, type=whole_number(N.low, MAX_N), metavar="N",
-                        help=f"{N.help}, from {N.low} to {MAX_N}")
+    parser.add_argument(
+        "--pattern", required=True, choices=PATTERN_CHOICES, help="which attention pattern"
+    )
+    parser.add_argument(
+        "--n",
+        required=True,
+        type=whole_number(N.low, MAX_N),
+        metavar="N",
+        help=f"{N.help}, from {N.low} to {MAX_N}",
+    )
     for name, p in PARAMS.items():
         limit = f" and at most --{p.at_most}" if p.at_most else ""
-        parser.add_argument(f"--{name}", type=whole_number(p.low, MAX_N), metavar=name.upper(),
-                            help=f"{' and '.join(OWNERS[name])} only: {p.help}; "
-                            f"from {p.low} to {MAX_N}{limit}")
-    parser.add_argument("--out", type=path_argument, metavar="FILE",
-                        help=f"draw the grid into FILE, .svg or .png (N <= {MAX_DRAW_N})")
+        parser.add_argument(
+            f"--{name}",
+            type=whole_number(p.low, MAX_N),
+            metavar=name.upper(),
+            help=f"{' and '.join(OWNERS[name])} only: {p.help}; from {p.low} to {MAX_N}{limit}",
+        )
+    parser.add_argument(
+        "--out",
+        type=path_argument,
+        metavar="FILE",
+        help=f"draw the grid into FILE, .svg or .png (N <= {MAX_DRAW_N})",
+    )
     return parser
 
 
@@ -73,8 +86,11 @@ def checked_grid(parser: ArgumentParser, argv: list[str] | None) -> tuple[Grid, 
     params = {p.name: getattr(args, p.name) for p in PATTERNS[args.pattern].params}
     for p in PATTERNS[args.pattern].params:
         if p.at_most and params[p.name] > params[p.at_most]:
-            fail(parser, f"--{p.name}", f"at most --{p.at_most} = {params[p.at_most]}, "
-                 f"got {params[p.name]}")
+            fail(
+                parser,
+                f"--{p.name}",
+                f"at most --{p.at_most} = {params[p.at_most]}, got {params[p.name]}",
+            )
     if args.out is not None:
         _check_out(parser, args.out, args.n)
     return Grid(args.pattern, args.n, params), args.out
@@ -82,8 +98,11 @@ def checked_grid(parser: ArgumentParser, argv: list[str] | None) -> tuple[Grid, 
 
 def _check_out(parser: ArgumentParser, out: Path, n: int) -> None:
     if n > MAX_DRAW_N:
-        fail(parser, "--n", f"at most {MAX_DRAW_N} to draw a legible grid, got {n} "
-             "(leave out --out to only count)")
+        fail(
+            parser,
+            "--n",
+            f"at most {MAX_DRAW_N} to draw a legible grid, got {n} (leave out --out to only count)",
+        )
     if out.suffix.lower() not in FORMATS:
         fail(parser, "--out", f"must end in .svg or .png, got {out.name!r}")
     try:

@@ -222,9 +222,7 @@ def measure(case: Case, repeats: int) -> list[dict]:
     baseline_s, kernel_s, *framework_s = seconds(*fns, repeats=repeats)
     records = [record(case, case.case, baseline_s, kernel_s)]
     if case.framework is not None:
-        records.append(
-            {**record(case, name, framework_s[0], kernel_s), "max_abs_error": error}
-        )
+        records.append({**record(case, name, framework_s[0], kernel_s), "max_abs_error": error})
     return records
 
 

@@ -30,8 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "mkdocs.yml"
 CITATION = ROOT / "CITATION.cff"
 
-PAPER = {"format": "A4", "margin": {"top": "18mm", "bottom": "20mm", "left": "16mm",
-                                    "right": "16mm"}}
+PAPER = {
+    "format": "A4",
+    "margin": {"top": "18mm", "bottom": "20mm", "left": "16mm", "right": "16mm"},
+}
 # A page counts as printed once its math is typeset and its images are in.
 # MathJax is optional: a site that renders math at build time has no MathJax.
 PAGE_READY = """async () => {
@@ -99,10 +101,10 @@ def citation_data() -> dict:
 def title_page_html(cff: dict, copyright_html: str) -> str:
     """The title page: title, version and date, licence, and how to cite."""
     released = date.fromisoformat(str(cff["date-released"]))
-    authors = ", ".join(a.get("name") or f"{a['given-names']} {a['family-names']}"
-                        for a in cff["authors"])
-    cite = (f"{authors} ({released.year}). {cff['title']} (version {cff['version']}). "
-            f"{cff['url']}")
+    authors = ", ".join(
+        a.get("name") or f"{a['given-names']} {a['family-names']}" for a in cff["authors"]
+    )
+    cite = f"{authors} ({released.year}). {cff['title']} (version {cff['version']}). {cff['url']}"
     e = html.escape
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><style>
       body {{ font-family: sans-serif; color: #000; margin: 0; }}
@@ -129,11 +131,15 @@ def contents_html(pages: list[NavPage], numbers: list[int]) -> str:
     for page, number in zip(pages, numbers, strict=True):
         for depth, section in enumerate(page.sections):
             if shown[: depth + 1] != page.sections[: depth + 1]:
-                rows.append(f'<li class="section" style="margin-left:{depth * 1.5}em">'
-                            f"{html.escape(section)}</li>")
+                rows.append(
+                    f'<li class="section" style="margin-left:{depth * 1.5}em">'
+                    f"{html.escape(section)}</li>"
+                )
         shown = page.sections
-        rows.append(f'<li style="margin-left:{len(page.sections) * 1.5}em">'
-                    f"<span>{html.escape(page.title)}</span><span>{number}</span></li>")
+        rows.append(
+            f'<li style="margin-left:{len(page.sections) * 1.5}em">'
+            f"<span>{html.escape(page.title)}</span><span>{number}</span></li>"
+        )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><style>
       body {{ font-family: sans-serif; color: #000; margin: 0; }}
       h1 {{ font-size: 20pt; font-weight: 400; }}
@@ -185,8 +191,11 @@ def build_site(site: Path) -> None:
     """`mkdocs build --strict` into site; its log on stderr and exit 1 if it fails."""
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(CONFIG), "-d", str(site)],
-        cwd=ROOT, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
-        capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
@@ -221,14 +230,21 @@ def make_pdf(site: Path, config: dict) -> bytes:
             context = browser.new_context(color_scheme="light")
             context.route(  # the PDF is printed offline: nothing but this server
                 "**/*",
-                lambda route: route.continue_() if route.request.url.startswith(local)
-                or route.request.url.startswith("data:") else route.abort(),
+                lambda route: (
+                    route.continue_()
+                    if route.request.url.startswith(local) or route.request.url.startswith("data:")
+                    else route.abort()
+                ),
             )
-            parts = [PdfReader(io.BytesIO(print_site_page(context, urljoin(local, p.path),
-                                                          local, published)))
-                     for p in pages]
-            title = PdfReader(io.BytesIO(print_html(
-                browser, title_page_html(cff, config["copyright"]))))
+            parts = [
+                PdfReader(
+                    io.BytesIO(print_site_page(context, urljoin(local, p.path), local, published))
+                )
+                for p in pages
+            ]
+            title = PdfReader(
+                io.BytesIO(print_html(browser, title_page_html(cff, config["copyright"])))
+            )
             # The contents come before the pages they number, and their own length
             # shifts those numbers: lay them out once to count their pages.
             contents_count = 1
@@ -243,8 +259,13 @@ def make_pdf(site: Path, config: dict) -> bytes:
                     break
                 contents_count = len(contents.pages)
             total = first - 1
-            stamps = PdfReader(io.BytesIO(print_html(
-                browser, numbers_html(len(title.pages) + 1, total - len(title.pages)))))
+            stamps = PdfReader(
+                io.BytesIO(
+                    print_html(
+                        browser, numbers_html(len(title.pages) + 1, total - len(title.pages))
+                    )
+                )
+            )
         finally:
             browser.close()
 
@@ -259,8 +280,9 @@ def make_pdf(site: Path, config: dict) -> bytes:
         for depth in range(1, len(page.sections) + 1):
             key = page.sections[:depth]
             if key not in sections:
-                sections[key] = writer.add_outline_item(title=key[-1], page_number=start,
-                                                        parent=parent)
+                sections[key] = writer.add_outline_item(
+                    title=key[-1], page_number=start, parent=parent
+                )
             parent = sections[key]
         item = writer.add_outline_item(title=page.title, page_number=start, parent=parent)
         headings = part.outline
@@ -268,15 +290,17 @@ def make_pdf(site: Path, config: dict) -> bytes:
             # The page's own title is the nav item: keep only the sections under it.
             headings = headings[1] if len(headings) == 2 else []
         _copy_outline(writer, part, headings, item, start)
-    for sheet, stamp in zip(writer.pages[len(title.pages):], stamps.pages, strict=True):
+    for sheet, stamp in zip(writer.pages[len(title.pages) :], stamps.pages, strict=True):
         sheet.merge_page(stamp)
         sheet.compress_content_streams()  # merging leaves the page's drawing uncompressed
     writer.compress_identical_objects()  # each part embeds the same fonts again
-    writer.add_metadata({
-        "/Title": cff["title"],
-        "/Author": ", ".join(a.get("name", "") for a in cff["authors"]),
-        "/Subject": f"Version {cff['version']}, {cff['date-released']}",
-    })
+    writer.add_metadata(
+        {
+            "/Title": cff["title"],
+            "/Author": ", ".join(a.get("name", "") for a in cff["authors"]),
+            "/Subject": f"Version {cff['version']}, {cff['date-released']}",
+        }
+    )
     writer.page_mode = "/UseOutlines"
     out = io.BytesIO()
     writer.write(out)
@@ -291,8 +315,9 @@ def _copy_outline(writer, reader, items: list, parent, offset: int) -> None:
             _copy_outline(writer, reader, entry, last, offset)
             continue
         number = reader.get_destination_page_number(entry)
-        last = writer.add_outline_item(title=entry.title, page_number=offset + number,
-                                       parent=parent)
+        last = writer.add_outline_item(
+            title=entry.title, page_number=offset + number, parent=parent
+        )
 
 
 def check_out(parser: argparse.ArgumentParser, text: str) -> Path:
@@ -332,15 +357,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(prog="make_pdf.py", description=__doc__.splitlines()[0])
     # A string, not a Path: Path("") is ".", which would hide an empty --out.
     parser.add_argument("--out", required=True, help="the PDF file to write")
-    parser.add_argument("--site", type=Path, help="a built site to print, or the folder to "
-                        "build it into (default: a temporary folder)")
+    parser.add_argument(
+        "--site",
+        type=Path,
+        help="a built site to print, or the folder to build it into (default: a temporary folder)",
+    )
     args = parser.parse_args(argv)
     out = check_out(parser, args.out)
     if args.site is not None and args.site.exists() and not args.site.is_dir():
         fail(parser, "--site", f"{args.site} is not a folder")
     if not CHROMIUM.is_file():
-        parser.error(f"printing needs Debian's Chromium at {CHROMIUM}: "
-                     "install it with `apt-get install chromium`")
+        parser.error(
+            f"printing needs Debian's Chromium at {CHROMIUM}: "
+            "install it with `apt-get install chromium`"
+        )
 
     from mkdocs.config import load_config
 

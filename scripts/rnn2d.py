@@ -113,6 +113,8 @@ def rnn2d_wavefront(
         else:
             skew[s + 1, lo + 1 : hi + 1] = activation(pre)
     return _diagonal_view(skew[1:, 1:], n).copy()
+
+
 # --8<-- [end:wavefront]
 
 

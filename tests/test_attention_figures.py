@@ -81,15 +81,18 @@ def test_drawn_cells_are_the_true_entries_of_the_mask(grid: Grid, ax: Axes) -> N
     assert drawn.keys() == expected.keys()
     for label, cells in expected.items():
         assert (drawn[label] == cells).all(), label
-    assert (np.logical_or.reduce(list(drawn.values())) == PATTERNS[grid.pattern].mask(
-        grid.n, **grid.params)).all()
+    assert (
+        np.logical_or.reduce(list(drawn.values()))
+        == PATTERNS[grid.pattern].mask(grid.n, **grid.params)
+    ).all()
 
 
 @pytest.mark.parametrize("grid", ALL_GRIDS, ids=lambda g: g.label)
 def test_row_counts_written_beside_the_grid(grid: Grid, ax: Axes) -> None:
     draw_grid(ax, grid)
-    beside = sorted((t for t in ax.texts if t.get_position()[0] > grid.n),
-                    key=lambda t: t.get_position()[1])
+    beside = sorted(
+        (t for t in ax.texts if t.get_position()[0] > grid.n), key=lambda t: t.get_position()[1]
+    )
     numbers = [t.get_text() for t in beside if 0 < t.get_position()[1] < grid.n]
     assert numbers == [str(c) for c in row_counts(grid.mask)]
     assert f"= {grid.count}" in [t.get_text() for t in beside]

@@ -197,9 +197,13 @@ def test_the_figures_know_the_benchmarks_jax_cases() -> None:
 def test_jax_rows_get_a_panel_of_their_own(in_process: pytest.MonkeyPatch) -> None:
     in_process.setitem(sys.modules, "jax", stand_in_jax())
     with_jax = bench.run(TINY)
-    without = {**with_jax, "records": [r for r in with_jax["records"]
-                                       if r["case"] not in bench.JAX_CASES]}
-    titles = [[ax.get_title() for ax in bench_figures.attention_figure(data).axes]
-              for data in (with_jax, without)]
+    without = {
+        **with_jax,
+        "records": [r for r in with_jax["records"] if r["case"] not in bench.JAX_CASES],
+    }
+    titles = [
+        [ax.get_title() for ax in bench_figures.attention_figure(data).axes]
+        for data in (with_jax, without)
+    ]
     assert len(titles[0]) == 2 and "JAX" in titles[0][1]
     assert len(titles[1]) == 1

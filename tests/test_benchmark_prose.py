@@ -123,8 +123,12 @@ def _two_cases(run: Run, sentence: str, m: re.Match) -> tuple[str, bool]:
     return f"count ratios and speedups {shown}", False
 
 
-_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-              ast.Div: operator.truediv}
+_OPERATORS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
 
 
 def _evaluate(node: ast.AST, names: dict[str, float]) -> float:
@@ -132,8 +136,7 @@ def _evaluate(node: ast.AST, names: dict[str, float]) -> float:
     if isinstance(node, ast.Expression):
         return _evaluate(node.body, names)
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-        return _OPERATORS[type(node.op)](_evaluate(node.left, names),
-                                         _evaluate(node.right, names))
+        return _OPERATORS[type(node.op)](_evaluate(node.left, names), _evaluate(node.right, names))
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         return node.value
     if isinstance(node, ast.Name) and node.id in names:
@@ -154,69 +157,151 @@ def _formula_value(run: Run, sentence: str, m: re.Match) -> tuple[str, bool]:
 
 
 FACTS = [
-    Fact("a setting of the run", re.compile(r"\b([dwtch]) = (\d+)"),
-         lambda run, s, m: _one_of(m[2], [run.settings[m[1]]], f"{m[1]} ="), number=2),
-    Fact("a size the run measured", re.compile(r"\bn = (\d+)"),
-         lambda run, s, m: _one_of(m[1], run.sizes, "n in")),
-    Fact("the smallest size", re.compile(r"\bfrom (\d+) to \d+"),
-         lambda run, s, m: _one_of(m[1], run.sizes[:1], "smallest n")),
-    Fact("the largest size", re.compile(r"\bfrom \d+ to (\d+)"),
-         lambda run, s, m: _one_of(m[1], run.sizes[-1:], "largest n")),
-    Fact("the machine's cores", re.compile(r"\b(\d+)[- ]cores?\b"),
-         lambda run, s, m: _one_of(m[1], [run.machine["cores"]], "cores")),
-    Fact("a library version", re.compile(rf"\b({'|'.join(LIBRARIES)}) (\d+(?:\.\d+)*)"),
-         lambda run, s, m: (run.machine.get(LIBRARIES[m[1]]),
-                            version_fits(m[2], run.machine.get(LIBRARIES[m[1]]) or "")),
-         number=2),
-    Fact("a BLAS setting", re.compile(r"\b([A-Z_]+_THREADS)=(\d+)"),
-         lambda run, s, m: (f"{m[1]}={run.machine['blas_env'].get(m[1])}",
-                            run.machine["blas_env"].get(m[1]) == m[2]), number=2),
-    Fact("the kernel's query block", re.compile(r"\bblocks? of (\d+)"),
-         lambda run, s, m: _one_of(m[1], [BLOCK], "sliding_window_attention's b =")),
-    Fact("the kernel's tile height", re.compile(r"\b(\d+) ?\\times ?\((\d+) ?\+ ?t\)"),
-         lambda run, s, m: _one_of(m[1], [BLOCK], "sliding_window_attention's b =")),
-    Fact("the kernel's tile width", re.compile(r"\b(\d+) ?\\times ?\((\d+) ?\+ ?t\)"),
-         lambda run, s, m: _one_of(m[2], [BLOCK], "sliding_window_attention's b ="), number=2),
-    Fact("the kernel's tile width, in a formula", re.compile(r"\\\((\d+) ?\+ ?t\\\)"),
-         lambda run, s, m: _one_of(m[1], [BLOCK], "sliding_window_attention's b =")),
-    Fact("a formula's value on the run's settings",
-         re.compile(r"\\\(([^\\]+?)\\\)(?: on average)?: (\d+(?:\.\d+)?)"),
-         _formula_value, number=2),
-    Fact("a speedup against its count ratio",
-         re.compile(r"(\d+(?:\.\d+)?) against (?:an? (?:count|step) ratio of )?(\d+(?:\.\d+)?)"),
-         _pair),
-    Fact("a count ratio against its speedup",
-         re.compile(r"(\d+(?:\.\d+)?) against (?:an? (?:count|step) ratio of )?(\d+(?:\.\d+)?)"),
-         _pair, number=2),
-    Fact("one quantity of two cases at one size",
-         re.compile(r"(\d+(?:\.\d+)?) and (\d+(?:\.\d+)?) at \\\(n = \d+\\\)"),
-         _two_cases),
-    Fact("one quantity of two cases at one size, the second",
-         re.compile(r"(\d+(?:\.\d+)?) and (\d+(?:\.\d+)?) at \\\(n = \d+\\\)"),
-         _two_cases, number=2),
-    Fact("the number of timing samples",
-         re.compile(r"\b(\d+) (?:samples|repeats|repetitions|runs|timings)\b"),
-         lambda run, s, m: _one_of(m[1], [run.settings["repeats"]], "repeats")),
-    Fact("a speedup or a count ratio",
-         re.compile(r"(\d+(?:\.\d+)?) ?(?:×|x\b|\\\(\\times\\\)|times\b|-fold)"),
-         lambda run, s, m: _one_of(m[1], run.recorded(s, "speedup", "count_ratio"),
-                                   "speedups and count ratios")),
-    Fact("a share of the count ratio", re.compile(r"\b(0\.\d+) of (?:the|its) count ratio"),
-         lambda run, s, m: _one_of(m[1], run.recorded(s, "efficiency"), "efficiencies")),
-    Fact("a share of the count ratio, in per cent", re.compile(r"(\d+(?:\.\d+)?) ?(?:%|per ?cent)"),
-         lambda run, s, m: _one_of(m[1], [100 * e for e in run.recorded(s, "efficiency")],
-                                   "efficiencies in %")),
-    Fact("a time per call", re.compile(r"(\d+(?:\.\d+)?) ?ms\b"),
-         lambda run, s, m: _one_of(m[1], [1e3 * t for t in run.recorded(s, "baseline_s",
-                                                                     "kernel_s")], "ms")),
-    Fact("a rate of arithmetic", re.compile(r"(\d+(?:\.\d+)?) ?GFLOP/s"),
-         lambda run, s, m: _one_of(
-             m[1], [run.machine["matmul_gflops"],
-                    *run.recorded(s, "kernel_gflops", "baseline_gflops")], "GFLOP/s")),
-    Fact("the size of one n x n score matrix", re.compile(r"(\d+(?:\.\d+)?) ?(?:MB|MiB)\b"),
-         lambda run, s, m: _one_of(
-             m[1], [r["n"] ** 2 * np.dtype(run.settings["dtype"]).itemsize / 2**20
-                    for r in run.records_at(s)], "MiB")),
+    Fact(
+        "a setting of the run",
+        re.compile(r"\b([dwtch]) = (\d+)"),
+        lambda run, s, m: _one_of(m[2], [run.settings[m[1]]], f"{m[1]} ="),
+        number=2,
+    ),
+    Fact(
+        "a size the run measured",
+        re.compile(r"\bn = (\d+)"),
+        lambda run, s, m: _one_of(m[1], run.sizes, "n in"),
+    ),
+    Fact(
+        "the smallest size",
+        re.compile(r"\bfrom (\d+) to \d+"),
+        lambda run, s, m: _one_of(m[1], run.sizes[:1], "smallest n"),
+    ),
+    Fact(
+        "the largest size",
+        re.compile(r"\bfrom \d+ to (\d+)"),
+        lambda run, s, m: _one_of(m[1], run.sizes[-1:], "largest n"),
+    ),
+    Fact(
+        "the machine's cores",
+        re.compile(r"\b(\d+)[- ]cores?\b"),
+        lambda run, s, m: _one_of(m[1], [run.machine["cores"]], "cores"),
+    ),
+    Fact(
+        "a library version",
+        re.compile(rf"\b({'|'.join(LIBRARIES)}) (\d+(?:\.\d+)*)"),
+        lambda run, s, m: (
+            run.machine.get(LIBRARIES[m[1]]),
+            version_fits(m[2], run.machine.get(LIBRARIES[m[1]]) or ""),
+        ),
+        number=2,
+    ),
+    Fact(
+        "a BLAS setting",
+        re.compile(r"\b([A-Z_]+_THREADS)=(\d+)"),
+        lambda run, s, m: (
+            f"{m[1]}={run.machine['blas_env'].get(m[1])}",
+            run.machine["blas_env"].get(m[1]) == m[2],
+        ),
+        number=2,
+    ),
+    Fact(
+        "the kernel's query block",
+        re.compile(r"\bblocks? of (\d+)"),
+        lambda run, s, m: _one_of(m[1], [BLOCK], "sliding_window_attention's b ="),
+    ),
+    Fact(
+        "the kernel's tile height",
+        re.compile(r"\b(\d+) ?\\times ?\((\d+) ?\+ ?t\)"),
+        lambda run, s, m: _one_of(m[1], [BLOCK], "sliding_window_attention's b ="),
+    ),
+    Fact(
+        "the kernel's tile width",
+        re.compile(r"\b(\d+) ?\\times ?\((\d+) ?\+ ?t\)"),
+        lambda run, s, m: _one_of(m[2], [BLOCK], "sliding_window_attention's b ="),
+        number=2,
+    ),
+    Fact(
+        "the kernel's tile width, in a formula",
+        re.compile(r"\\\((\d+) ?\+ ?t\\\)"),
+        lambda run, s, m: _one_of(m[1], [BLOCK], "sliding_window_attention's b ="),
+    ),
+    Fact(
+        "a formula's value on the run's settings",
+        re.compile(r"\\\(([^\\]+?)\\\)(?: on average)?: (\d+(?:\.\d+)?)"),
+        _formula_value,
+        number=2,
+    ),
+    Fact(
+        "a speedup against its count ratio",
+        re.compile(r"(\d+(?:\.\d+)?) against (?:an? (?:count|step) ratio of )?(\d+(?:\.\d+)?)"),
+        _pair,
+    ),
+    Fact(
+        "a count ratio against its speedup",
+        re.compile(r"(\d+(?:\.\d+)?) against (?:an? (?:count|step) ratio of )?(\d+(?:\.\d+)?)"),
+        _pair,
+        number=2,
+    ),
+    Fact(
+        "one quantity of two cases at one size",
+        re.compile(r"(\d+(?:\.\d+)?) and (\d+(?:\.\d+)?) at \\\(n = \d+\\\)"),
+        _two_cases,
+    ),
+    Fact(
+        "one quantity of two cases at one size, the second",
+        re.compile(r"(\d+(?:\.\d+)?) and (\d+(?:\.\d+)?) at \\\(n = \d+\\\)"),
+        _two_cases,
+        number=2,
+    ),
+    Fact(
+        "the number of timing samples",
+        re.compile(r"\b(\d+) (?:samples|repeats|repetitions|runs|timings)\b"),
+        lambda run, s, m: _one_of(m[1], [run.settings["repeats"]], "repeats"),
+    ),
+    Fact(
+        "a speedup or a count ratio",
+        re.compile(r"(\d+(?:\.\d+)?) ?(?:×|x\b|\\\(\\times\\\)|times\b|-fold)"),
+        lambda run, s, m: _one_of(
+            m[1], run.recorded(s, "speedup", "count_ratio"), "speedups and count ratios"
+        ),
+    ),
+    Fact(
+        "a share of the count ratio",
+        re.compile(r"\b(0\.\d+) of (?:the|its) count ratio"),
+        lambda run, s, m: _one_of(m[1], run.recorded(s, "efficiency"), "efficiencies"),
+    ),
+    Fact(
+        "a share of the count ratio, in per cent",
+        re.compile(r"(\d+(?:\.\d+)?) ?(?:%|per ?cent)"),
+        lambda run, s, m: _one_of(
+            m[1], [100 * e for e in run.recorded(s, "efficiency")], "efficiencies in %"
+        ),
+    ),
+    Fact(
+        "a time per call",
+        re.compile(r"(\d+(?:\.\d+)?) ?ms\b"),
+        lambda run, s, m: _one_of(
+            m[1], [1e3 * t for t in run.recorded(s, "baseline_s", "kernel_s")], "ms"
+        ),
+    ),
+    Fact(
+        "a rate of arithmetic",
+        re.compile(r"(\d+(?:\.\d+)?) ?GFLOP/s"),
+        lambda run, s, m: _one_of(
+            m[1],
+            [run.machine["matmul_gflops"], *run.recorded(s, "kernel_gflops", "baseline_gflops")],
+            "GFLOP/s",
+        ),
+    ),
+    Fact(
+        "the size of one n x n score matrix",
+        re.compile(r"(\d+(?:\.\d+)?) ?(?:MB|MiB)\b"),
+        lambda run, s, m: _one_of(
+            m[1],
+            [
+                r["n"] ** 2 * np.dtype(run.settings["dtype"]).itemsize / 2**20
+                for r in run.records_at(s)
+            ],
+            "MiB",
+        ),
+    ),
 ]
 
 # The sliding-window kernel's query block is an argument of the code, not of the run.
@@ -282,16 +367,28 @@ DRIFTS = [
     ("attention-benchmark.md", lambda d: d["machine"].update(jax="0.11.0"), "JAX's version"),
     ("attention-benchmark.md", lambda d: d["settings"].update(t=128), "t = 127"),
     ("attention-benchmark.md", lambda d: d["settings"].update(dtype="float64"), "float32"),
-    ("attention-benchmark.md", lambda d: [r.update(n=8192) for r in d["records"]
-                                          if r["n"] == 4096], "4096"),
-    ("attention-benchmark.md", lambda d: [r.update(speedup=1.5 * r["speedup"]) for r in d["records"]
-                                          if r["n"] == 4096], "speedup against ratio"),
+    (
+        "attention-benchmark.md",
+        lambda d: [r.update(n=8192) for r in d["records"] if r["n"] == 4096],
+        "4096",
+    ),
+    (
+        "attention-benchmark.md",
+        lambda d: [r.update(speedup=1.5 * r["speedup"]) for r in d["records"] if r["n"] == 4096],
+        "speedup against ratio",
+    ),
     ("attention-benchmark.md", lambda d: d["settings"].update(w=32), "3w/4: 48"),
-    ("rnn2d-benchmark.md", lambda d: [r.update(speedup=1.5 * r["speedup"]) for r in d["records"]
-                                      if r["n"] == 16], "speedup against step ratio"),
+    (
+        "rnn2d-benchmark.md",
+        lambda d: [r.update(speedup=1.5 * r["speedup"]) for r in d["records"] if r["n"] == 16],
+        "speedup against step ratio",
+    ),
     ("rnn2d-benchmark.md", lambda d: d["settings"].update(h=64), "h = 32"),
-    ("rnn2d-benchmark.md", lambda d: [r.update(n=256) for r in d["records"]
-                                      if r["n"] == 128], "to 128"),
+    (
+        "rnn2d-benchmark.md",
+        lambda d: [r.update(n=256) for r in d["records"] if r["n"] == 128],
+        "to 128",
+    ),
 ]
 
 

@@ -527,9 +527,7 @@ def test_memory_bound_catches_an_n_by_n_mask() -> None:
 
 # The lab page in the built site: outputs shown, both notebooks offered, light enough.
 
-COLAB = (
-    "https://colab.research.google.com/github/{repo}/blob/{tag}/docs/lab/attention-lab-student.ipynb"
-)
+COLAB = "https://colab.research.google.com/github/{repo}/blob/{tag}/docs/lab/attention-lab-student.ipynb"
 
 
 def test_colab_link_follows_repo_url() -> None:
@@ -537,8 +535,9 @@ def test_colab_link_follows_repo_url() -> None:
 
     import yaml
 
-    spec = importlib.util.spec_from_file_location("release_links",
-                                                  ROOT / "hooks" / "release_links.py")
+    spec = importlib.util.spec_from_file_location(
+        "release_links", ROOT / "hooks" / "release_links.py"
+    )
     release_links = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(release_links)
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))

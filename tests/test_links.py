@@ -60,11 +60,14 @@ def _site(tmp_path: Path, pages: dict[str, str]) -> Path:
     ],
 )
 def test_broken_links_resolves_like_a_browser(tmp_path: Path, url: str, broken: bool) -> None:
-    site = _site(tmp_path, {
-        "a/index.html": f'<h1 id="top">A</h1><a href="{url}">x</a>',
-        "b/index.html": '<h2 id="part">B</h2>',
-        "img/x.svg": "<svg/>",
-    })
+    site = _site(
+        tmp_path,
+        {
+            "a/index.html": f'<h1 id="top">A</h1><a href="{url}">x</a>',
+            "b/index.html": '<h2 id="part">B</h2>',
+            "img/x.svg": "<svg/>",
+        },
+    )
     found = link_check.broken_links(site, "/root/")
     assert found == ([("a/index.html", url)] if broken else [])
 
@@ -76,13 +79,17 @@ def small_project(tmp_path: Path) -> Path:
     (project / "docs").mkdir(parents=True)
     (project / "hooks").mkdir()
     shutil.copy(ROOT / "hooks/link_check.py", project / "hooks")
-    (project / "mkdocs.yml").write_text(yaml.safe_dump({
-        "site_name": "Links",
-        "site_url": "https://example.org/links/",
-        "plugins": [{"mkdocs-jupyter": {"include": ["*.ipynb"], "cache": False}}],
-        "hooks": ["hooks/link_check.py"],
-        "markdown_extensions": ["attr_list", "md_in_html"],
-    }))
+    (project / "mkdocs.yml").write_text(
+        yaml.safe_dump(
+            {
+                "site_name": "Links",
+                "site_url": "https://example.org/links/",
+                "plugins": [{"mkdocs-jupyter": {"include": ["*.ipynb"], "cache": False}}],
+                "hooks": ["hooks/link_check.py"],
+                "markdown_extensions": ["attr_list", "md_in_html"],
+            }
+        )
+    )
     (project / "docs/index.md").write_text("# Home\n\nSee [the lab](lab.ipynb).\n")
     _write_notebook(project / "docs/lab.ipynb", "# Lab\n\nBack [home](../).")
     return project
@@ -110,8 +117,10 @@ def test_the_small_project_builds(small_project: Path, tmp_path: Path) -> None:
 def test_broken_link_in_a_notebook_cell_fails_the_build(
     small_project: Path, tmp_path: Path
 ) -> None:
-    _write_notebook(small_project / "docs/lab.ipynb",
-                    "# Lab\n\nSee [a page](no-such-page.md) and ![a figure](no-such-figure.svg).")
+    _write_notebook(
+        small_project / "docs/lab.ipynb",
+        "# Lab\n\nSee [a page](no-such-page.md) and ![a figure](no-such-figure.svg).",
+    )
     found = _warnings(small_project, tmp_path)
     assert len(found) == 2, found
     assert all("'lab.ipynb'" in line for line in found)

@@ -21,7 +21,8 @@ def _normal(name: str) -> str:
 def _requirement_lines(text: str) -> list[str]:
     """The lines that name a requirement: neither comments, options nor continuations."""
     return [
-        line for line in text.splitlines()
+        line
+        for line in text.splitlines()
         if line.strip() and not line.lstrip().startswith(("#", "-"))
     ]
 

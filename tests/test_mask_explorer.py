@@ -100,8 +100,14 @@ def page(request, chromium, built_site: Path) -> Iterator:
 
 def field(page, key: str):
     """The control of one parameter (or the pattern list), found by its visible label."""
-    labels = {"pattern": "Pattern", "n": "Sequence length n", "t": "Look-back t", "w": "Window w",
-              "l": "Stride l", "c": "Summary keys c"}
+    labels = {
+        "pattern": "Pattern",
+        "n": "Sequence length n",
+        "t": "Look-back t",
+        "w": "Window w",
+        "l": "Stride l",
+        "c": "Summary keys c",
+    }
     return page.locator(ROOT).get_by_label(labels[key], exact=True)
 
 
@@ -172,16 +178,18 @@ def test_counts_match_the_registry(page, name: str, n: int, params: dict) -> Non
         "(rows) => rows.map((row) => row.getAttribute('aria-label'))"
     )
     rows = [pattern.row_count(i, n, **params) for i in range(1, n + 1)]
-    assert labels == [f"Row {i}: {c} score{'' if c == 1 else 's'} computed"
-                      for i, c in enumerate(rows, start=1)]
+    assert labels == [
+        f"Row {i}: {c} score{'' if c == 1 else 's'} computed" for i, c in enumerate(rows, start=1)
+    ]
     label = page.locator(f"{ROOT} .mask-explorer__grid").get_attribute("aria-label")
     assert label.startswith(pattern.alt(n, **params))
     assert page.locator(f'{ROOT} [aria-invalid="true"]').count() == 0
     assert page.locator(f"{ROOT} .mask-explorer__figure[data-stale]").count() == 0
 
 
-@pytest.mark.parametrize(("name", "n", "params", "bad", "words"), INVALID,
-                         ids=lambda c: str(c)[:24])
+@pytest.mark.parametrize(
+    ("name", "n", "params", "bad", "words"), INVALID, ids=lambda c: str(c)[:24]
+)
 def test_invalid_input_says_the_grid_is_stale(
     page, name: str, n, params: dict, bad: str, words: str
 ) -> None:
@@ -267,14 +275,16 @@ def test_one_tab_stop_per_control_then_one_grid_row(page) -> None:
     field(page, "pattern").focus()
     visited = []
     for _ in range(8):
-        visited.append(page.evaluate(
-            """() => {
+        visited.append(
+            page.evaluate(
+                """() => {
                  const a = document.activeElement;
                  if (!a.closest('.mask-explorer')) return 'outside';
                  if (a.hasAttribute('data-row')) return 'row';
                  return a.closest('[data-param]')?.dataset.param ?? a.tagName;
                }"""
-        ))
+            )
+        )
         if visited[-1] == "outside":
             break
         page.keyboard.press("Tab")
@@ -364,7 +374,6 @@ def test_without_javascript_the_figures_remain(chromium, built_site: Path) -> No
             context.close()
 
 
-
 def test_the_row_is_a_term_of_the_sum(page) -> None:
     """The highlighted row's term is marked in the sum of the registry's row rule, and the
     sum is the closed form's total."""
@@ -408,8 +417,11 @@ def test_kernel_overlay_counts_the_kernel_tiles(page, name: str, n: int, params:
     needed = PATTERNS[name].mask(n, **params)
     status = page.locator(f"{ROOT} .mask-explorer__kernel-status")
     counts = {k: int(status.get_attribute(f"data-{k}")) for k in ("computed", "needed", "wasted")}
-    assert counts == {"computed": int(tiles.sum()), "needed": int(needed.sum()),
-                      "wasted": int((tiles & ~needed).sum())}
+    assert counts == {
+        "computed": int(tiles.sum()),
+        "needed": int(needed.sum()),
+        "wasted": int((tiles & ~needed).sum()),
+    }
     assert f"computes {counts['computed']} cells" in status.inner_text()
     hatched = page.locator(f"{ROOT} .mask-explorer__wasted").evaluate_all(
         "(cells) => cells.map((cell) => cell.dataset.cell)"

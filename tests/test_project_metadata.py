@@ -32,9 +32,15 @@ def readme_commands() -> list[str]:
 
 def test_citation_file_is_valid_cff() -> None:
     result = subprocess.run(
-        [_tool("check-jsonschema"), "--builtin-schema", "vendor.citation-file-format",
-         str(ROOT / "CITATION.cff")],
-        capture_output=True, text=True, check=False,
+        [
+            _tool("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.citation-file-format",
+            str(ROOT / "CITATION.cff"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -87,4 +93,3 @@ def test_material_is_free_of_the_search_xss() -> None:
     # 9.7.7 fixed a DOM XSS in search suggestions.
     pin = re.search(r"^mkdocs-material==([\d.]+)$", (ROOT / "requirements.in").read_text(), re.M)
     assert tuple(int(p) for p in pin.group(1).split(".")) >= (9, 7, 7)
-

@@ -92,10 +92,20 @@ def test_glossary_defines_each_term_once(tmp_path: Path) -> None:
 
 
 def test_glossary_covers_plurals_and_capitals() -> None:
-    spelled = glossary.forms({"query": "Q.", "FLOP": "F.", "softmax": "S.", "key": "K.",
-                              "sliding window": "W."})
-    assert {"query", "queries", "Query", "Queries", "FLOPs", "softmaxes", "Keys",
-            "sliding-window", "Sliding windows"} <= set(spelled)
+    spelled = glossary.forms(
+        {"query": "Q.", "FLOP": "F.", "softmax": "S.", "key": "K.", "sliding window": "W."}
+    )
+    assert {
+        "query",
+        "queries",
+        "Query",
+        "Queries",
+        "FLOPs",
+        "softmaxes",
+        "Keys",
+        "sliding-window",
+        "Sliding windows",
+    } <= set(spelled)
     assert spelled["Queries"] == "Q."
 
 
@@ -104,7 +114,8 @@ def test_glossary_hook_on_a_fixture_project(tmp_path: Path) -> None:
     project = tmp_path / "project"
     (project / "docs/snippets").mkdir(parents=True)
     (project / "docs/snippets/glossary.md").write_text(GLOSSARY_FILE.read_text())
-    (project / "mkdocs.yml").write_text(textwrap.dedent(f"""\
+    (project / "mkdocs.yml").write_text(
+        textwrap.dedent(f"""\
         site_name: Glossary fixture
         theme:
           name: material
@@ -118,8 +129,10 @@ def test_glossary_hook_on_a_fixture_project(tmp_path: Path) -> None:
           - pymdownx.superfences
           - toc:
               permalink: true
-        """))
-    (project / "docs/index.md").write_text(textwrap.dedent("""\
+        """)
+    )
+    (project / "docs/index.md").write_text(
+        textwrap.dedent("""\
         # Causal attention and the wavefront
 
         Causal masks compute fewer scores than a full mask, see the
@@ -137,11 +150,12 @@ def test_glossary_hook_on_a_fixture_project(tmp_path: Path) -> None:
 
         ## Glossary
         <!-- glossary -->
-        """))
+        """)
+    )
     result = build_site(tmp_path / "out", project)
     assert result.returncode == 0, result.stdout + result.stderr
     page = (tmp_path / "out/index.html").read_text()
-    content = page[page.index('<article'):page.index("</article>")]
+    content = page[page.index("<article") : page.index("</article>")]
     assert not ABBR_FREE.search(content), ABBR_FREE.search(content).group(0)
     first, second, listed = re.split(r"<h2\b", content)
     # Not in the title, the link, the code or the math; "mask" after "masks" is a repeat.
@@ -167,7 +181,7 @@ def test_glossary_hover_text_stays_out_of_titles_links_code_and_math(built_site:
 
 def test_prose_words_leave_out_code_and_math() -> None:
     html = (
-        '<h1>Two words</h1><p>and three <code>a b c</code> more '
+        "<h1>Two words</h1><p>and three <code>a b c</code> more "
         '<span class="arithmatex">\\(x + y\\)</span> $z$ words</p><pre>d e f</pre>'
     )
     assert reading_time.prose_words(html) == 6

@@ -134,8 +134,7 @@ def test_titles_and_alt_text() -> None:
 
 def table_rows(markdown: str) -> list[list[str]]:
     return [
-        [cell.strip() for cell in line.strip("|").split("|")]
-        for line in markdown.splitlines()[2:]
+        [cell.strip() for cell in line.strip("|").split("|")] for line in markdown.splitlines()[2:]
     ]
 
 

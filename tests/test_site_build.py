@@ -90,8 +90,11 @@ def project_copy(tmp_path: Path) -> Path:
 def _write_notebook(path: Path, code: str) -> None:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# Lab"), nbformat.v4.new_code_cell(code)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)
 
 
@@ -159,8 +162,11 @@ def test_cache_key_covers_notebook_options_python_and_packages() -> None:
         cache.cache_key(b"{ }", {"execute": True}, environment),
         cache.cache_key(b"{}", {"execute": False}, environment),
         cache.cache_key(b"{}", {"execute": True}, {**environment, "python": "3.12.1"}),
-        cache.cache_key(b"{}", {"execute": True},
-                        {**environment, "packages": {"numpy": "2.4.7", "matplotlib": "3.11.2"}}),
+        cache.cache_key(
+            b"{}",
+            {"execute": True},
+            {**environment, "packages": {"numpy": "2.4.7", "matplotlib": "3.11.2"}},
+        ),
     ]
     assert key not in changed and len(set(changed)) == len(changed)
 
@@ -184,11 +190,25 @@ def test_build_works_from_any_folder(project_copy: Path, tmp_path: Path) -> None
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict",
-         "-f", str(project_copy / "mkdocs.yml"), "-d", str(tmp_path / "out")],
-        cwd=elsewhere, capture_output=True, text=True, check=False,
-        env={**{k: v for k, v in os.environ.items() if k != "NOTEBOOK_CACHE_DIR"},
-             "NO_MKDOCS_2_WARNING": "1"},
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(project_copy / "mkdocs.yml"),
+            "-d",
+            str(tmp_path / "out"),
+        ],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "NOTEBOOK_CACHE_DIR"},
+            "NO_MKDOCS_2_WARNING": "1",
+        },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert list(elsewhere.iterdir()) == [], "the build wrote into the folder it ran from"
@@ -198,10 +218,13 @@ def test_build_works_from_any_folder(project_copy: Path, tmp_path: Path) -> None
 def test_timing_outputs_stay_off_the_page(built_site: Path) -> None:
     timings = _hook("notebook_timings")
     page = (built_site / "lab/attention-lab/index.html").read_text()
-    tagged = [c.id for c in nbformat.read(ROOT / LAB, as_version=4).cells
-              if timings.TAG in c.metadata.get("tags", [])]
+    tagged = [
+        c.id
+        for c in nbformat.read(ROOT / LAB, as_version=4).cells
+        if timings.TAG in c.metadata.get("tags", [])
+    ]
     assert tagged, "the lab has no timing cells"
     for cell_id in tagged:
         start = page.index(f'id="cell-id={cell_id}"')
-        cell = page[start:timings._div_end(page, page.rindex("<div", 0, start))]
+        cell = page[start : timings._div_end(page, page.rindex("<div", 0, start))]
         assert "jp-InputArea" in cell and "jp-OutputArea" not in cell, cell_id

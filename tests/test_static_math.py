@@ -142,4 +142,3 @@ def test_a_bad_formula_fails_the_build(tmp_path: Path) -> None:
     log = result.stdout + result.stderr
     assert result.returncode != 0
     assert "index.md: cannot render the formula '\\\\frac{1}{2'" in log, log
-

@@ -21,10 +21,39 @@ LAB = DOCS / "lab" / "attention-lab.ipynb"
 SOLUTION_TITLE = re.compile(r'^\s*\?\?\?\+?\s+success\b\s*(?:"([^"]*)")?', re.M)
 
 # Commands whose brace argument is a word, not symbols.
-TEXT_COMMANDS = {"text", "textbf", "mathrm", "mathbb", "mathit", "operatorname", "label",
-                 "tag", "eqref", "ref", "begin", "end"}
-GREEK = {"alpha", "beta", "gamma", "delta", "Delta", "epsilon", "kappa", "lambda", "mu",
-         "pi", "rho", "sigma", "tau", "phi", "psi", "omega", "Theta"}
+TEXT_COMMANDS = {
+    "text",
+    "textbf",
+    "mathrm",
+    "mathbb",
+    "mathit",
+    "operatorname",
+    "label",
+    "tag",
+    "eqref",
+    "ref",
+    "begin",
+    "end",
+}
+GREEK = {
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "Delta",
+    "epsilon",
+    "kappa",
+    "lambda",
+    "mu",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "phi",
+    "psi",
+    "omega",
+    "Theta",
+}
 COMMAND = re.compile(r"\\([A-Za-z]+)")
 # A subscript made of these is an index (q_i, s_{ij}, i_0), not part of the symbol's name.
 INDEX = re.compile(r"[ij0-9+\-,' ]*")
@@ -137,7 +166,12 @@ def test_symbol_reader() -> None:
     assert symbols(score) == ["s", "i", "j", "q", "i", "k", "j", "d"]
     assert symbols(r"W_{\mathrm{in}}\, x^{i,j} + c_s") == ["W_in", "x", "i", "j", "c_s"]
     assert symbols(r"\tau = i + j - 1, \text{ steps } \Delta i") == [
-        "\\tau", "i", "j", "\\Delta", "i"]
+        "\\tau",
+        "i",
+        "j",
+        "\\Delta",
+        "i",
+    ]
 
 
 def test_notation_table_names_known_places_and_the_key_symbols() -> None:

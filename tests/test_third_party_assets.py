@@ -24,8 +24,16 @@ LOADING_ATTRS = {
 }
 # <link> fetches for these rel values; rel="canonical" or "alternate" only names a URL.
 LOADING_RELS = {
-    "stylesheet", "icon", "preload", "prefetch", "modulepreload", "manifest",
-    "apple-touch-icon", "preconnect", "dns-prefetch", "font",
+    "stylesheet",
+    "icon",
+    "preload",
+    "prefetch",
+    "modulepreload",
+    "manifest",
+    "apple-touch-icon",
+    "preconnect",
+    "dns-prefetch",
+    "font",
 }
 CSS_REFERENCES = re.compile(
     r"""@import\s+(?:url\()?\s*["']?([^"')\s;]+)|url\(\s*["']?([^"')\s]+)"""

@@ -34,22 +34,31 @@ def test_there_is_a_test_a_publish_and_a_release_workflow() -> None:
 @pytest.mark.parametrize("persona", ["regular", "pedantic", "auditor"])
 def test_zizmor_finds_nothing(persona: str) -> None:
     result = subprocess.run(
-        [_tool("zizmor"), "--offline", "--no-progress", f"--persona={persona}",
-         str(ROOT / ".github")],
-        capture_output=True, text=True, check=False,
+        [
+            _tool("zizmor"),
+            "--offline",
+            "--no-progress",
+            f"--persona={persona}",
+            str(ROOT / ".github"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(("path", "last"), [(PUBLISH, "deploy"), (RELEASE, "publish")],
-                         ids=["pages.yml", "release.yml"])
+@pytest.mark.parametrize(
+    ("path", "last"), [(PUBLISH, "deploy"), (RELEASE, "publish")], ids=["pages.yml", "release.yml"]
+)
 def test_publishing_waits_for_the_tests_on_the_same_commit(path: Path, last: str) -> None:
     # A reusable-workflow call runs tests.yml on the commit being published.
     assert "workflow_call" in _load(ROOT / ".github/workflows/tests.yml")[True]
     jobs = _load(path)["jobs"]
-    callers = [name for name, job in jobs.items()
-               if job.get("uses") == "$/.github/workflows/tests.yml"]
+    callers = [
+        name for name, job in jobs.items() if job.get("uses") == "$/.github/workflows/tests.yml"
+    ]
     assert len(callers) == 1
     assert callers[0] in _needs(jobs["build"])
     assert "build" in _needs(jobs[last])
@@ -78,7 +87,9 @@ def test_no_job_runs_in_a_container_image_named_by_tag(path: Path) -> None:
 def test_files_match_github_schemas(schema: str, files: list[Path]) -> None:
     result = subprocess.run(
         [_tool("check-jsonschema"), "--builtin-schema", schema, *map(str, files)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
