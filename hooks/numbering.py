@@ -189,3 +189,13 @@ def on_page_markdown(markdown, page, config, files):
     bases = [root / b for b in ([bases] if isinstance(bases, str) else bases)]
     markdown = _inline_snippets(markdown, bases, page.file.src_uri)
     return number_page(markdown, chapter_number(page.title), page.file.src_uri)
+
+
+# pymdownx's caption puts the prefix's space into the caption's first text; when the
+# caption opens with an element instead (a glossary <abbr>), the space is lost and
+# "Figure 1.2.Causal" runs together.
+_PREFIX_WITHOUT_SPACE = re.compile(r'(<span class="caption-prefix">[^<]*</span>)(?=<)')
+
+
+def on_page_content(html, page, config, files):
+    return _PREFIX_WITHOUT_SPACE.sub(r"\1 ", html)
