@@ -191,10 +191,10 @@ def on_page_markdown(markdown, page, config, files):
     return number_page(markdown, chapter_number(page.title), page.file.src_uri)
 
 
-# pymdownx's caption puts the prefix's space into the caption's first text; when the
-# caption opens with an element instead (a glossary <abbr>), the space is lost and
+# pymdownx's caption does not always leave a space after its prefix (a caption that
+# opens with a glossary <abbr>, or one whose first line was a \label), and
 # "Figure 1.2.Causal" runs together.
-_PREFIX_WITHOUT_SPACE = re.compile(r'(<span class="caption-prefix">[^<]*</span>)(?=<)')
+_PREFIX_WITHOUT_SPACE = re.compile(r'(<span class="caption-prefix">[^<]*</span>)(?=\S)')
 
 
 def on_page_content(html, page, config, files):

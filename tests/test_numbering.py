@@ -119,14 +119,15 @@ def test_captions_get_numbers_ids_and_links() -> None:
     assert re.search(r'<figure id="tab-costs">\s*<figcaption>\s*<p><span[^>]*>Table 2\.1\.', html)
 
 
-def test_a_caption_opening_with_an_element_keeps_its_space() -> None:
+@pytest.mark.parametrize("first", ["Causal", "Strided"])
+def test_a_caption_keeps_the_space_after_its_number(first: str) -> None:
     # A glossary term often opens a caption; the prefix must not run into it.
-    text = "![x](x.svg)\n\n/// caption\n\\label{fig:x}\nCausal mask.\n///\n\n*[Causal]: t\n"
+    text = f"![x](x.svg)\n\n/// caption\n\\label{{fig:x}}\n{first} mask.\n///\n\n*[Causal]: t\n"
     html = markdown.markdown(
         numbering.number_page(text, 1, "p.md"), extensions=["abbr", "pymdownx.blocks.caption"]
     )
     html = numbering.on_page_content(html, None, None, None)
-    assert "Figure 1.1. Causal mask." in re.sub(r"<[^>]+>", "", html)
+    assert f"Figure 1.1. {first} mask." in re.sub(r"<[^>]+>", "", html)
 
 
 def test_a_caption_without_a_label_fails() -> None:
