@@ -345,11 +345,13 @@ def test_practice_is_axe_clean_and_error_free(page) -> None:
 
 @pytest.mark.slow
 @pytest.mark.browser
+# The converter is on the attention page only.
+@pytest.mark.parametrize(
+    "page", [("attention", w) for w in WIDTHS], ids=lambda pw: f"{pw[0]}-{pw[1]}", indirect=True
+)
 def test_converter_gives_the_registry_counts(page) -> None:
     """Each source's W, typed with the keyboard, gives the table's t and the registry's count;
     a W the source does not allow is refused with a message."""
-    if page.practice_page != "attention":
-        pytest.skip("the converter is on the attention page")
     root = page.locator(".window-converter")
     status = root.locator('[role="status"]')
     for index, row in enumerate(WINDOW_NAMES):
