@@ -104,6 +104,7 @@ def test_masks_follow_the_homework_wording(n: int) -> None:
         assert (windowed_mask(n, w) == reference_mask(n, homework_windowed, w=w)).all(), w
 
 
+@pytest.mark.slow
 def test_sparse_transformer_patterns_follow_the_paper() -> None:
     for n in range(1, 33):
         for l in range(1, n + 3):  # noqa: E741 - the paper's name

@@ -13,6 +13,8 @@ import pytest
 from conftest import ROOT, SCRIPTS, run_script
 
 COMMITTED = ROOT / "docs" / "figures"
+# Draws all fifteen figures in a process of its own.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -57,6 +57,7 @@ def explorer_params(pattern) -> list[dict[str, int]]:
     return combos
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(PATTERNS))
 def test_closed_form_and_row_rule_match_the_mask_over_the_explorer_range(name: str) -> None:
     pattern = PATTERNS[name]
@@ -71,6 +72,7 @@ def test_closed_form_and_row_rule_match_the_mask_over_the_explorer_range(name: s
             assert row_counts(mask).tolist() == rows, (n, params)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(PATTERNS))
 def test_numpy_masks_equal_the_rule_cell_by_cell(name: str) -> None:
     pattern = PATTERNS[name]

@@ -140,6 +140,7 @@ def test_another_seed_gives_other_numbers() -> None:
     assert changed >= 28, f"only {changed} of 30 students got new numbers"
 
 
+@pytest.mark.slow
 def test_same_inputs_give_the_same_bytes_markdown_and_svg(tmp_path: Path) -> None:
     roster = roster_of(tmp_path, 5)
     runs = []
@@ -214,6 +215,7 @@ def brute_force_masks(v: variants.Variant) -> dict[str, np.ndarray]:
     }
 
 
+@pytest.mark.slow
 def test_key_columns_and_roster_order(key_run: Path) -> None:
     with (key_run / "answer-key.csv").open(encoding="utf-8", newline="") as fh:
         header = next(csv.reader(fh))
@@ -249,6 +251,7 @@ def test_key_operations_equal_an_instrumented_run(key_run: Path) -> None:
         assert (count.multiplies, count.adds) == (int(row["multiplies"]), int(row["adds"]))
 
 
+@pytest.mark.slow
 def test_key_grids_show_each_students_masks(key_run: Path) -> None:
     for row in read_key(key_run)[:6]:
         v = variant_of(row)
