@@ -12,21 +12,8 @@
   const MAX_TRIES = 200;
 
   const DATA_URL = new URL("../assets/practice.json", document.currentScript.src).href;
-  let dataPromise = null;
-  const loadData = () => {
-    dataPromise ??= fetch(DATA_URL).then((response) => {
-      if (!response.ok) throw new Error(`${DATA_URL}: HTTP ${response.status}`);
-      return response.json();
-    });
-    return dataPromise;
-  };
 
-  const el = (tag, attrs = {}, text = "") => {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-    if (text) node.textContent = text;
-    return node;
-  };
+  const { el } = window.ChapterWidget;
 
   // A number as typed by a reader: digits, a sign, a decimal point; spaces and
   // thousands commas are ignored. Anything else is null.
@@ -204,34 +191,8 @@
     update();
   };
 
-  const mountAll = () => {
-    const roots = [...document.querySelectorAll("[data-practice], [data-window-converter]")].filter(
-      (root) => root.dataset.mounted !== "true",
-    );
-    if (roots.length === 0) return;
-    roots.forEach((root) => {
-      root.dataset.mounted = "true";
-    });
-    loadData()
-      .then((data) =>
-        roots.forEach((root) => {
-          if ("practice" in root.dataset) mountPractice(root, data);
-          else mountConverter(root, data);
-        }),
-      )
-      .catch((error) => {
-        roots.forEach((root) => {
-          root.dataset.mounted = "failed";
-        });
-        console.error("practice:", error);
-      });
-  };
-
-  if (typeof window.document$ !== "undefined") {
-    window.document$.subscribe(mountAll);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", mountAll);
-  } else {
-    mountAll();
-  }
+  window.ChapterWidget.start('[data-practice], [data-window-converter]', DATA_URL, 'practice', (root, index, data) => {
+    if ("practice" in root.dataset) mountPractice(root, data);
+    else mountConverter(root, data);
+  });
 })();

@@ -20,21 +20,8 @@
   // document.currentScript is only set while this file first runs, and Material's
   // instant navigation never runs it again: resolve the data's address now.
   const DATA_URL = new URL("../assets/rnn2d.json", document.currentScript.src).href;
-  let dataPromise = null;
-  const loadData = () => {
-    dataPromise ??= fetch(DATA_URL).then((response) => {
-      if (!response.ok) throw new Error(`${DATA_URL}: HTTP ${response.status}`);
-      return response.json();
-    });
-    return dataPromise;
-  };
 
-  const el = (tag, attrs = {}, text = "") => {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-    if (text) node.textContent = text;
-    return node;
-  };
+  const { el } = window.ChapterWidget;
 
   const svgEl = (tag, attrs = {}) => {
     const node = document.createElementNS(SVG_NS, tag);
@@ -394,30 +381,5 @@
     update();
   };
 
-  // Material's instant navigation swaps the page body without reloading this
-  // script, so mount on every page it shows; the flag keeps mounting idempotent.
-  const mountAll = () => {
-    const roots = [...document.querySelectorAll("[data-rnn2d-explorer]")].filter((root) => root.dataset.mounted !== "true");
-    if (roots.length === 0) return;
-    roots.forEach((root) => {
-      root.dataset.mounted = "true";
-    });
-    loadData()
-      .then((data) => roots.forEach((root, index) => mount(root, index, data)))
-      .catch((error) => {
-        // The fallback note and the static figures stay; the error reaches the console.
-        roots.forEach((root) => {
-          root.dataset.mounted = "failed";
-        });
-        console.error("2D RNN explorer:", error);
-      });
-  };
-
-  if (typeof window.document$ !== "undefined") {
-    window.document$.subscribe(mountAll);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", mountAll);
-  } else {
-    mountAll();
-  }
+  window.ChapterWidget.start('[data-rnn2d-explorer]', DATA_URL, '2D RNN explorer', mount);
 })();
