@@ -8,20 +8,39 @@ currentColor (so it follows the palette) and a hidden copy in MathML for
 screen readers. Glyph shapes are written once per page, in one ``<defs>``
 block that every formula on the page points at. A formula MathJax cannot
 parse fails the build, naming the page and the formula.
+
+Drawings are kept on disk between builds, in .cache/math beside mkdocs.yml (the
+environment variable MATH_CACHE_DIR points them elsewhere), keyed on the TeX,
+the display mode, this file and the versions of MathJax and V8. A build that
+finds every formula there never starts V8.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+import logging
+import os
 import re
-from importlib import resources
+import sys
+from importlib import metadata, resources
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+from safe_files import UnsafePath, read_input, write_file  # noqa: E402
+
+log = logging.getLogger("mkdocs.hooks.static_math")
+
 STYLESHEET = "assets/stylesheets/mathjax-svg.css"
+CACHE_DIR_VARIABLE = "MATH_CACHE_DIR"
+DEFAULT_CACHE_DIR = ".cache/math"
+# Far above the few hundred kilobytes the chapter's drawings take.
+CACHE_LIMIT = 64 * 2**20
 
 # The MathJax components the build needs; the TeX input has every extension built in.
 COMPONENTS = ("adaptors/liteDOM", "input/tex-full", "output/svg", "a11y/assistive-mml")
@@ -49,14 +68,49 @@ var MathJax = {
 """
 
 FUNCTIONS = """
+// What MathJax writes for its own interactive tools, which a static page has none of.
+var UNUSED = ['data-c', 'data-mjx-texclass', 'xmlns:xlink'];
+
+// Drops what draws nothing, so pages are lighter and quicker to index: MathJax's
+// bookkeeping attributes, xlink:href (plain href in SVG 2), and a <g> around a single
+// glyph (its transform moves onto the glyph). mtable keeps its name: the stylesheet
+// lays out tables by it.
+function slim(adaptor, node) {
+  adaptor.childNodes(node).slice().forEach(function (child) {
+    if (adaptor.kind(child) !== '#text') slim(adaptor, child);
+  });
+  UNUSED.forEach(function (name) { adaptor.removeAttribute(node, name); });
+  if (adaptor.getAttribute(node, 'data-mml-node') !== 'mtable') {
+    adaptor.removeAttribute(node, 'data-mml-node');
+  }
+  var href = adaptor.getAttribute(node, 'xlink:href');
+  if (href) {
+    adaptor.removeAttribute(node, 'xlink:href');
+    adaptor.setAttribute(node, 'href', href);
+  }
+  var children = adaptor.childNodes(node);
+  var names = adaptor.allAttributes(node).map(function (a) { return a.name; });
+  if (adaptor.kind(node) === 'g' && children.length === 1 && adaptor.kind(children[0]) === 'use'
+      && !adaptor.getAttribute(children[0], 'transform')
+      && names.every(function (name) { return name === 'transform'; })) {
+    if (names.length) {
+      adaptor.setAttribute(children[0], 'transform', adaptor.getAttribute(node, 'transform'));
+    }
+    adaptor.replace(children[0], node);
+  }
+}
+
 function render(tex, display) {
   // Each formula on its own: no equation numbers or labels carried over from the last.
   MathJax.texReset();
-  var html = MathJax.startup.adaptor.outerHTML(MathJax.tex2svg(tex, {display: display}));
+  var adaptor = MathJax.startup.adaptor;
+  var node = MathJax.tex2svg(tex, {display: display});
+  slim(adaptor, node);
+  var html = adaptor.outerHTML(node);
   // The global font cache maps each glyph id to its outline, for every glyph drawn so far.
   var cache = MathJax.startup.output.fontCache.cache;
   var glyphs = {};
-  html.replace(/xlink:href="#([^"]+)"/g, function (use, id) { glyphs[id] = cache.get(id); });
+  html.replace(/ href="#([^"]+)"/g, function (use, id) { glyphs[id] = cache.get(id); });
   return JSON.stringify({html: html, glyphs: glyphs});
 }
 function stylesheet() {
@@ -71,6 +125,12 @@ NOTEBOOK_DISPLAY = re.compile(r"<p>\s*\$\$(?P<tex>.+?)\$\$\s*</p>", re.S)
 # Jupyter's rule: $ not escaped, not followed or preceded by a space inside.
 NOTEBOOK_INLINE = re.compile(r"(?<![\\$])\$(?![\s$])(?P<tex>[^$]+?)(?<![\s\\])\$")
 CODE = re.compile(r"(<(pre|code)\b.*?</\2>)", re.S)
+GLYPH_USE = re.compile(r'<use [^>]*href="#([^"]+)"')
+GLYPH_SELECTOR = 'mjx-container[jax="SVG"] use[data-c]'
+
+
+# A formula's <mjx-container>, and the outline of each glyph it uses, by id.
+Drawing = tuple[str, dict[str, str]]
 
 
 class MathEngine:
@@ -90,26 +150,25 @@ class MathEngine:
         self._v8.eval((es5 / "startup.js").read_text(encoding="utf-8"))
         self._v8.eval("MathJax.startup.promise").get(timeout=30)
         self._v8.eval(FUNCTIONS)
-        # Kept for the whole process, so `mkdocs serve` re-renders only new formulas.
-        self._rendered: dict[tuple[str, bool], tuple[str, dict[str, str]]] = {}
 
-    def render(self, tex: str, display: bool) -> tuple[str, dict[str, str]]:
+    def render(self, tex: str, display: bool) -> Drawing:
         """One formula's <mjx-container> and the glyph outlines it uses, by id.
 
         Raises ValueError with MathJax's message when the TeX does not parse.
         """
-        key = (tex, display)
-        if key not in self._rendered:
-            try:
-                result = json.loads(self._v8.call("render", tex, display))
-            except Exception as error:  # MathJax's TeX errors reach Python as JS exceptions
-                raise ValueError(_first_line(str(error))) from error
-            self._rendered[key] = (result["html"], result["glyphs"])
-        return self._rendered[key]
+        try:
+            result = json.loads(self._v8.call("render", tex, display))
+        except Exception as error:  # MathJax's TeX errors reach Python as JS exceptions
+            raise ValueError(_first_line(str(error))) from error
+        return result["html"], result["glyphs"]
 
     def stylesheet(self) -> str:
         """MathJax's own CSS for its SVG output and for the hidden MathML."""
-        return self._v8.call("stylesheet")
+        css = self._v8.call("stylesheet")
+        # slim() drops data-c, which MathJax's CSS picks glyphs by to give them their weight.
+        if GLYPH_SELECTOR not in css:
+            raise PluginError(f"MathJax's stylesheet no longer has {GLYPH_SELECTOR}")
+        return css.replace(GLYPH_SELECTOR, 'mjx-container[jax="SVG"] use')
 
     def close(self) -> None:
         """Stop V8 now rather than at interpreter exit, where its clean-up can stall."""
@@ -144,6 +203,101 @@ def _math() -> MathEngine:
     return _engine
 
 
+def engine_key() -> str:
+    """What the drawings depend on besides the TeX: this file, MathJax and V8."""
+    hasher = hashlib.sha256(Path(__file__).read_bytes())
+    for package in ("django-static-mathjax", "mini-racer"):
+        hasher.update(f"{package}=={metadata.version(package)}".encode())
+    return hasher.hexdigest()[:32]
+
+
+class Drawings:
+    """Every formula drawn, by TeX and display mode, and the stylesheet, kept on disk.
+
+    A file that is missing, cut short or not what this class writes is an empty
+    store: every formula is drawn again and the file is written whole.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / f"{engine_key()}.json"
+        self.stylesheet, self.formulas = _read_drawings(self.path)
+        self.used: set[tuple[str, bool]] = set()
+        self.drawn = 0  # by MathJax, in this build
+        self.changed = False
+
+    def stylesheet_text(self) -> str:
+        if self.stylesheet is None:
+            self.stylesheet = _math().stylesheet()
+            self.changed = True
+        return self.stylesheet
+
+    def formula(self, tex: str, display: bool) -> Drawing:
+        """The drawing of tex, from the store or else from MathJax; ValueError if it fails."""
+        key = (tex, display)
+        if key not in self.formulas:
+            self.formulas[key] = _math().render(tex, display)
+            self.drawn += 1
+            self.changed = True
+        self.used.add(key)
+        return self.formulas[key]
+
+    def start_build(self) -> None:
+        self.used.clear()
+        self.drawn = 0
+
+    def save(self) -> None:
+        """Write the store, keeping only this build's formulas, if it changed."""
+        unused = self.formulas.keys() - self.used
+        if not (self.changed or unused):
+            return
+        for key in unused:
+            del self.formulas[key]
+        glyphs = {id_: path for _, used in self.formulas.values() for id_, path in used.items()}
+        entries = [
+            [tex, display, container] for (tex, display), (container, _) in self.formulas.items()
+        ]
+        data = json.dumps({"stylesheet": self.stylesheet, "glyphs": glyphs, "formulas": entries})
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            for stale in self.path.parent.glob("*.json"):
+                if stale != self.path:
+                    stale.unlink()  # drawn by another version of MathJax or of this file
+            write_file(self.path, data.encode())
+        except (OSError, UnsafePath) as error:
+            # The site is built; a store that cannot be written (a full disk) only costs the
+            # next build its drawing, so this is not a warning that fails --strict.
+            log.info("Math cache not written: %s", error)
+            return
+        self.changed = False
+
+
+def _read_drawings(path: Path) -> tuple[str | None, dict[tuple[str, bool], Drawing]]:
+    try:
+        data = json.loads(read_input(path, CACHE_LIMIT))
+        stylesheet, glyphs, entries = data["stylesheet"], data["glyphs"], data["formulas"]
+        if not (
+            isinstance(stylesheet, str | None) and all(isinstance(p, str) for p in glyphs.values())
+        ):
+            raise ValueError("not a stylesheet and glyphs")
+        formulas = {}
+        for tex, display, container in entries:
+            if not (isinstance(tex, str) and isinstance(display, bool)):
+                raise ValueError("not a formula")
+            formulas[tex, display] = container, {i: glyphs[i] for i in GLYPH_USE.findall(container)}
+    except (UnsafePath, ValueError, KeyError, TypeError, AttributeError):
+        return None, {}
+    return stylesheet, formulas
+
+
+_drawings: Drawings | None = None
+
+
+def _store() -> Drawings:
+    if _drawings is None:
+        raise PluginError("static_math: on_config has not run")
+    return _drawings
+
+
 class _Page:
     """The formulas of one page, rendered, and the glyphs they share."""
 
@@ -154,7 +308,7 @@ class _Page:
     def formula(self, tex: str, display: bool) -> str:
         """The drawing of one formula, in the box arithmatex would have put it in."""
         try:
-            container, glyphs = _math().render(tex, display)
+            container, glyphs = _store().formula(tex, display)
         except ValueError as error:
             raise PluginError(
                 f"{self.src_uri}: cannot render the formula {tex!r}: {error}"
@@ -237,12 +391,23 @@ def _closing_div(text: str, start: int) -> int:
 
 
 def on_config(config):
+    global _drawings
+    folder = Path(config.config_file_path).parent / os.environ.get(
+        CACHE_DIR_VARIABLE, DEFAULT_CACHE_DIR
+    )
+    # `mkdocs serve` loads the config again for each rebuild; the store lives on.
+    if _drawings is None or _drawings.path.parent != folder:
+        _drawings = Drawings(folder)
     config.extra_css.append(STYLESHEET)
     return config
 
 
+def on_pre_build(config):
+    _store().start_build()
+
+
 def on_files(files, config):
-    files.append(File.generated(config, STYLESHEET, content=_math().stylesheet()))
+    files.append(File.generated(config, STYLESHEET, content=_store().stylesheet_text()))
     return files
 
 
@@ -252,6 +417,12 @@ def on_page_content(html_text, page, config, files):
     if page.file.src_uri.endswith(".ipynb"):
         html_text = _notebook_cells(html_text, math)
     return math.defs() + html_text
+
+
+def on_post_build(config):
+    store = _store()
+    log.info("Math: %d formulas, %d drawn by MathJax", len(store.used), store.drawn)
+    store.save()
 
 
 def on_shutdown():

@@ -39,16 +39,21 @@ def test_strict_build_has_every_page(built_site: Path) -> None:
 def test_two_cold_builds_of_one_commit_are_identical(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Each build executes the lab afresh (an empty cache folder of its own), as the
-    # publishing workflow does; a third build from the first one's cache must match too.
+    # Each build executes the lab and draws every formula afresh (empty cache folders of its
+    # own), as the publishing workflow does; a third build from the first one's caches must
+    # match too, without running the notebook or drawing a formula.
     sites = []
     for name, cache in (("first", "cache-a"), ("second", "cache-b"), ("warm", "cache-a")):
-        monkeypatch.setenv("NOTEBOOK_CACHE_DIR", str(tmp_path / cache))
+        monkeypatch.setenv("NOTEBOOK_CACHE_DIR", str(tmp_path / cache / "notebooks"))
+        monkeypatch.setenv("MATH_CACHE_DIR", str(tmp_path / cache / "math"))
         result = build_site(tmp_path / name)
-        assert result.returncode == 0, result.stdout + result.stderr
+        log = result.stdout + result.stderr
+        assert result.returncode == 0, log
         sites.append(tmp_path / name)
-        hit = "Notebook cache hit" in result.stdout + result.stderr
+        hit = "Notebook cache hit" in log
         assert hit == (name == "warm"), f"the {name} build: cache hit {hit}"
+        drawn = int(re.search(r"Math: (\d+) formulas, (\d+) drawn by MathJax", log)[2])
+        assert (drawn == 0) == (name == "warm"), f"the {name} build drew {drawn} formulas"
     for other in sites[1:]:
         differing = _differing_files(sites[0], other)
         assert not differing, f"files differ between two builds: {differing}"

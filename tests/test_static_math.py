@@ -31,9 +31,10 @@ def _hook():
 
 
 @pytest.fixture(scope="module")
-def hook():
-    """The hook module, loaded as MkDocs loads it (V8 starts on first use)."""
+def hook(tmp_path_factory: pytest.TempPathFactory):
+    """The hook module, loaded as MkDocs loads it, with an empty store (V8 starts on first use)."""
     module = _hook()
+    module._drawings = module.Drawings(tmp_path_factory.mktemp("math-cache"))
     yield module
     module.on_shutdown()
 
@@ -85,7 +86,7 @@ def test_formula_uses_current_color_and_shared_glyphs(hook) -> None:
     html = page.formula(r"\underbrace{a+b}_{n} \left(\frac{x}{y}\right)", display=True)
     assert 'fill="currentColor"' in html and "<use" in html and "<path" not in html
     defs = page.defs()
-    assert all(f'id="{i}"' in defs for i in re.findall(r'xlink:href="#([^"]+)"', html))
+    assert all(f'id="{i}"' in defs for i in re.findall(r' href="#([^"]+)"', html))
     assert hook._Page("empty.md").defs() == ""
 
 
@@ -126,6 +127,8 @@ def test_a_bad_formula_fails_the_build(tmp_path: Path) -> None:
     (project / "docs").mkdir(parents=True)
     (project / "hooks").mkdir()
     (project / "hooks/static_math.py").write_text((ROOT / "hooks/static_math.py").read_text())
+    (project / "scripts").mkdir()
+    (project / "scripts/safe_files.py").write_text((ROOT / "scripts/safe_files.py").read_text())
     (project / "mkdocs.yml").write_text(
         textwrap.dedent(
             """\
@@ -142,3 +145,150 @@ def test_a_bad_formula_fails_the_build(tmp_path: Path) -> None:
     log = result.stdout + result.stderr
     assert result.returncode != 0
     assert "index.md: cannot render the formula '\\\\frac{1}{2'" in log, log
+
+
+def _stored(hook, folder: Path):
+    """A store in folder holding two made-up drawings, as a build that drew them leaves it."""
+    store = hook.Drawings(folder)
+    store.stylesheet = "css"
+    store.formulas = {
+        ("a", False): ('<svg><use href="#G1"></use></svg>', {"G1": "M0"}),
+        ("b", True): (
+            '<svg><use href="#G1"></use><use href="#G2"></use></svg>',
+            {"G1": "M0", "G2": "M1"},
+        ),
+    }
+    store.used = set(store.formulas)
+    store.changed = True
+    store.save()
+    return store
+
+
+def _no_engine():
+    raise AssertionError("MathJax was started for a formula the store holds")
+
+
+def test_stored_drawings_are_reused_without_mathjax(hook, tmp_path, monkeypatch) -> None:
+    saved = _stored(hook, tmp_path)
+    monkeypatch.setattr(hook, "_math", _no_engine)
+    again = hook.Drawings(tmp_path)
+    assert again.stylesheet_text() == "css"
+    assert again.formula("b", True) == saved.formulas["b", True]
+    assert again.drawn == 0
+
+
+def test_a_build_keeps_only_its_own_formulas(hook, tmp_path) -> None:
+    saved = _stored(hook, tmp_path)
+    store = hook.Drawings(tmp_path)
+    store.start_build()
+    store.formula("a", False)
+    store.save()
+    assert hook.Drawings(tmp_path).formulas == {("a", False): saved.formulas["a", False]}
+    # A store of another MathJax, or of another version of the hook, is removed.
+    assert [p.name for p in tmp_path.iterdir()] == [saved.path.name]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: text[: len(text) // 2],  # what a full disk or a kill mid-write leaves
+        lambda text: text.replace('"b", true', '"b", 1'),
+        lambda text: text.replace('"M1"', "7"),
+        lambda text: text.replace("#G2", "#G3"),  # a glyph the store lacks
+        lambda text: "[]",
+    ],
+)
+def test_a_damaged_store_is_empty_and_is_written_again(hook, tmp_path, damage) -> None:
+    saved = _stored(hook, tmp_path)
+    saved.path.write_text(damage(saved.path.read_text()))
+    damaged = hook.Drawings(tmp_path)
+    assert damaged.formulas == {} and damaged.stylesheet is None
+    assert damaged.formula("x", False)[0].startswith("<mjx-container")
+    damaged.save()
+    assert list(hook.Drawings(tmp_path).formulas) == [("x", False)]
+
+
+def test_a_store_that_cannot_be_written_is_left_alone(hook, tmp_path) -> None:
+    store = hook.Drawings(tmp_path)
+    target = tmp_path / "elsewhere"
+    target.write_text("not ours")
+    store.path.symlink_to(target)
+    store.formula("x", False)
+    store.save()  # logged, not raised: the site is built all the same
+    assert store.path.is_symlink() and target.read_text() == "not ours"
+
+
+def test_the_store_is_keyed_on_this_file(hook, tmp_path) -> None:
+    copy = tmp_path / "static_math.py"
+    copy.write_text((ROOT / "hooks/static_math.py").read_text() + "\n# changed\n")
+    spec = importlib.util.spec_from_file_location("static_math_changed", copy)
+    changed = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(changed)
+    assert changed.engine_key() != hook.engine_key()
+
+
+# MathJax's own output, before slim(): what the drawings must look exactly like.
+MATHJAX_OWN = """
+function unslimmed(tex, display) {
+  MathJax.texReset();
+  return MathJax.startup.adaptor.outerHTML(MathJax.tex2svg(tex, {display: display}));
+}
+"""
+ARITHMATEX_SOURCE = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
+
+
+def _chapter_formulas() -> list[tuple[str, bool]]:
+    """Every formula written in the chapter's Markdown, with a few constructs it may lack."""
+    found = {
+        (inline or block).strip(): bool(block)
+        for path in sorted((ROOT / "docs").rglob("*.md"))
+        for inline, block in ARITHMATEX_SOURCE.findall(path.read_text(encoding="utf-8"))
+    }
+    found |= {
+        r"a = b \tag{2.1}": True,
+        r"\binom{n}{2} \left\lfloor \frac{n}{t} \right\rfloor": True,
+    }
+    return sorted(found.items())
+
+
+def _formula_page(css: str, defs: str, drawings: list[str]) -> str:
+    blocks = "".join(f'<div class="f">{d}</div>' for d in drawings)
+    return (
+        f"<!doctype html><style>{css} body {{ margin: 0; font-size: 20px; color: #000; }}"
+        f" .f {{ padding: 4px; }}</style>{defs}{blocks}"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_slimmed_drawings_look_exactly_like_mathjax_own(hook) -> None:
+    from browser import launched_chromium
+
+    formulas = _chapter_formulas()
+    assert len(formulas) > 100, "the chapter's formulas were not found"
+    page = hook._Page("p.md")
+    slim = [page.formula(tex, display) for tex, display in formulas]
+    engine = hook._math()
+    engine._v8.eval(MATHJAX_OWN)
+    own = [engine._v8.call("unslimmed", tex, display) for tex, display in formulas]
+    assert sum(map(len, slim)) < 0.9 * sum(map(len, own)), "slim() no longer slims"
+    pages = (
+        _formula_page(hook._store().stylesheet_text(), page.defs(), slim),
+        _formula_page(engine._v8.call("stylesheet"), page.defs(), own),
+    )
+    with launched_chromium() as browser:
+        tab = browser.new_page(viewport={"width": 1000, "height": 800})
+        shots = []
+        for html in pages:
+            tab.set_content(html)
+            shots.append(tab.screenshot(full_page=True))
+        if shots[0] == shots[1]:
+            return
+        # Which formula differs: slower, so only once something does.
+        boxes = []
+        for html in pages:
+            tab.set_content(html)
+            boxes.append([box.screenshot() for box in tab.locator(".f").all()])
+    for (tex, _), ours, theirs in zip(formulas, *boxes, strict=True):
+        assert ours == theirs, f"{tex!r} looks different from MathJax's own drawing"
+    pytest.fail("the page of formulas looks different from MathJax's own")
