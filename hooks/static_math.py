@@ -69,12 +69,13 @@ var MathJax = {
 
 FUNCTIONS = """
 // What MathJax writes for its own interactive tools, which a static page has none of.
-var UNUSED = ['data-c', 'data-mjx-texclass', 'xmlns:xlink'];
+var UNUSED = ['data-c', 'data-mjx-texclass'];
 
 // Drops what draws nothing, so pages are lighter and quicker to index: MathJax's
-// bookkeeping attributes, xlink:href (plain href in SVG 2), and a <g> around a single
-// glyph (its transform moves onto the glyph). mtable keeps its name: the stylesheet
-// lays out tables by it.
+// bookkeeping attributes and a <g> around a single glyph (its transform moves onto the
+// glyph). mtable keeps its name: the stylesheet lays out tables by it. Glyphs keep
+// xlink:href: Material's instant navigation reassigns every element's href property,
+// which on an SVG <use> is read-only.
 function slim(adaptor, node) {
   adaptor.childNodes(node).slice().forEach(function (child) {
     if (adaptor.kind(child) !== '#text') slim(adaptor, child);
@@ -82,11 +83,6 @@ function slim(adaptor, node) {
   UNUSED.forEach(function (name) { adaptor.removeAttribute(node, name); });
   if (adaptor.getAttribute(node, 'data-mml-node') !== 'mtable') {
     adaptor.removeAttribute(node, 'data-mml-node');
-  }
-  var href = adaptor.getAttribute(node, 'xlink:href');
-  if (href) {
-    adaptor.removeAttribute(node, 'xlink:href');
-    adaptor.setAttribute(node, 'href', href);
   }
   var children = adaptor.childNodes(node);
   var names = adaptor.allAttributes(node).map(function (a) { return a.name; });
@@ -110,7 +106,7 @@ function render(tex, display) {
   // The global font cache maps each glyph id to its outline, for every glyph drawn so far.
   var cache = MathJax.startup.output.fontCache.cache;
   var glyphs = {};
-  html.replace(/ href="#([^"]+)"/g, function (use, id) { glyphs[id] = cache.get(id); });
+  html.replace(/xlink:href="#([^"]+)"/g, function (use, id) { glyphs[id] = cache.get(id); });
   return JSON.stringify({html: html, glyphs: glyphs});
 }
 function stylesheet() {
@@ -125,7 +121,7 @@ NOTEBOOK_DISPLAY = re.compile(r"<p>\s*\$\$(?P<tex>.+?)\$\$\s*</p>", re.S)
 # Jupyter's rule: $ not escaped, not followed or preceded by a space inside.
 NOTEBOOK_INLINE = re.compile(r"(?<![\\$])\$(?![\s$])(?P<tex>[^$]+?)(?<![\s\\])\$")
 CODE = re.compile(r"(<(pre|code)\b.*?</\2>)", re.S)
-GLYPH_USE = re.compile(r'<use [^>]*href="#([^"]+)"')
+GLYPH_USE = re.compile(r'<use [^>]*xlink:href="#([^"]+)"')
 GLYPH_SELECTOR = 'mjx-container[jax="SVG"] use[data-c]'
 
 

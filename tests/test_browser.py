@@ -309,6 +309,23 @@ class ScreenResult:
     drawer: str = ""
     search: str = ""
     axe: list[str] = field(default_factory=list)
+    lone_permalinks: list[str] = field(default_factory=list)
+
+
+# Headings whose permalink sign sits below the heading's last line of text.
+LONE_PERMALINKS = """() => [...document.querySelectorAll('.md-content .headerlink')]
+  .filter((link) => link.getClientRects().length)
+  .filter((link) => {
+    const text = document.createRange();
+    text.setStart(link.parentElement, 0);
+    text.setEndBefore(link);
+    const lines = [...text.getClientRects()].filter((r) => r.width > 0);
+    const last = lines[lines.length - 1];
+    const box = link.getBoundingClientRect();
+    const middle = (box.top + box.bottom) / 2;
+    return last && (middle < last.top || middle > last.bottom);
+  })
+  .map((link) => link.parentElement.textContent.trim())"""
 
 
 def _opens(page, condition: str) -> bool:
@@ -360,6 +377,7 @@ def check_screen(page, url: str, width: int, scheme: str) -> ScreenResult:
     math = page.evaluate(TINY_MATH)
     result.math_seen, result.tiny_math = math["seen"], math["tiny"]
     result.scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+    result.lone_permalinks = page.evaluate(LONE_PERMALINKS)
     if AXE_SCHEME[width] == scheme:
         # Let the opened blocks lay out, so wide boxes in them have become focusable.
         page.evaluate(NEXT_FRAME)
@@ -411,6 +429,15 @@ def test_page_never_scrolls_sideways(screens) -> None:
         if r.scroll_width > key[0]
     }
     assert not failures, _screen_report(failures)
+
+
+def test_no_permalink_sign_wraps_onto_a_line_of_its_own(screens) -> None:
+    """A heading's hidden permalink sign never leaves a blank-looking line under it."""
+    failures = {
+        key: [f"the permalink of {heading!r} wrapped alone" for heading in r.lone_permalinks]
+        for key, r in screens.items()
+    }
+    assert not any(failures.values()), _screen_report(failures)
 
 
 def test_navigation_and_search_open_at_every_width(screens) -> None:

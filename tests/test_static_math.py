@@ -86,7 +86,7 @@ def test_formula_uses_current_color_and_shared_glyphs(hook) -> None:
     html = page.formula(r"\underbrace{a+b}_{n} \left(\frac{x}{y}\right)", display=True)
     assert 'fill="currentColor"' in html and "<use" in html and "<path" not in html
     defs = page.defs()
-    assert all(f'id="{i}"' in defs for i in re.findall(r' href="#([^"]+)"', html))
+    assert all(f'id="{i}"' in defs for i in re.findall(r'xlink:href="#([^"]+)"', html))
     assert hook._Page("empty.md").defs() == ""
 
 
@@ -152,9 +152,9 @@ def _stored(hook, folder: Path):
     store = hook.Drawings(folder)
     store.stylesheet = "css"
     store.formulas = {
-        ("a", False): ('<svg><use href="#G1"></use></svg>', {"G1": "M0"}),
+        ("a", False): ('<svg><use xlink:href="#G1"></use></svg>', {"G1": "M0"}),
         ("b", True): (
-            '<svg><use href="#G1"></use><use href="#G2"></use></svg>',
+            '<svg><use xlink:href="#G1"></use><use xlink:href="#G2"></use></svg>',
             {"G1": "M0", "G2": "M1"},
         ),
     }
