@@ -28,6 +28,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
@@ -121,6 +122,10 @@ NOTEBOOK_DISPLAY = re.compile(r"<p>\s*\$\$(?P<tex>.+?)\$\$\s*</p>", re.S)
 # Jupyter's rule: $ not escaped, not followed or preceded by a space inside.
 NOTEBOOK_INLINE = re.compile(r"(?<![\\$])\$(?![\s$])(?P<tex>[^$]+?)(?<![\s\\])\$")
 CODE = re.compile(r"(<(pre|code)\b.*?</\2>)", re.S)
+DEFS_START = '<svg xmlns="http://www.w3.org/2000/svg" style="display: none;" aria-hidden="true">'
+# A formula's SVG, between its container's opening tag and its hidden MathML copy.
+DRAWING = re.compile(r"(<mjx-container\b[^>]*>)(<svg\b.*?)(?=<mjx-assistive-mml\b)", re.S)
+SET_ASIDE = re.compile(r"<!--static-math drawing (\d+)-->")
 GLYPH_USE = re.compile(r'<use [^>]*xlink:href="#([^"]+)"')
 GLYPH_SELECTOR = 'mjx-container[jax="SVG"] use[data-c]'
 
@@ -322,10 +327,7 @@ class _Page:
         paths = "".join(
             f'<path id="{id_}" d="{path}"></path>' for id_, path in sorted(self.glyphs.items())
         )
-        return (
-            '<svg xmlns="http://www.w3.org/2000/svg" style="display: none;" aria-hidden="true">'
-            f"<defs>{paths}</defs></svg>"
-        )
+        return f"{DEFS_START}<defs>{paths}</defs></svg>"
 
 
 def _arithmatex(text: str, page: _Page) -> str:
@@ -400,6 +402,7 @@ def on_config(config):
 
 def on_pre_build(config):
     _store().start_build()
+    _set_aside.clear()
 
 
 def on_files(files, config):
@@ -407,12 +410,47 @@ def on_files(files, config):
     return files
 
 
+# Each page's drawings, by their place in set_aside()'s list, until on_page_context.
+_set_aside: dict[str, list[str]] = {}
+
+
+def set_aside(html_text: str) -> tuple[str, list[str]]:
+    """The page with each formula's SVG replaced by a numbered comment, and the SVGs.
+
+    The glyph outlines and the drawings hold no words for the search index, and
+    parsing their thousands of tags was most of the time the search plugin took.
+    """
+    drawings: list[str] = []
+
+    def aside(svg: str) -> str:
+        drawings.append(svg)
+        return f"<!--static-math drawing {len(drawings) - 1}-->"
+
+    if html_text.startswith(DEFS_START):
+        end = html_text.index("</svg>") + len("</svg>")
+        html_text = aside(html_text[:end]) + html_text[end:]
+    return DRAWING.sub(lambda m: m.group(1) + aside(m.group(2)), html_text), drawings
+
+
+def put_back(html_text: str, drawings: list[str]) -> str:
+    return SET_ASIDE.sub(lambda m: drawings[int(m.group(1))], html_text)
+
+
 def on_page_content(html_text, page, config, files):
     math = _Page(page.file.src_uri)
     html_text = _arithmatex(html_text, math)
     if page.file.src_uri.endswith(".ipynb"):
         html_text = _notebook_cells(html_text, math)
-    return math.defs() + html_text
+    html_text, _set_aside[page.file.src_uri] = set_aside(math.defs() + html_text)
+    return html_text
+
+
+@event_priority(-100)  # after the search plugin has read the page, before it is written
+def on_page_context(context, page, config, nav):
+    drawings = _set_aside.pop(page.file.src_uri, None)
+    if drawings:
+        page.content = put_back(page.content, drawings)
+    return context
 
 
 def on_post_build(config):

@@ -121,6 +121,21 @@ def test_notebook_dollars_outside_code_only(hook) -> None:
         hook._notebook_cells(cell.replace("<p>$$", "<p>text $$"), hook._Page("lab.ipynb"))
 
 
+def test_drawings_are_set_aside_while_search_reads_the_page(hook) -> None:
+    page = hook._Page("p.md")
+    text = hook._arithmatex(
+        r'<h1>T</h1><p><span class="arithmatex">\(a_1\)</span></p>'
+        r'<div class="arithmatex">\[\begin{aligned} x &amp;= \frac{1}{2} \end{aligned}\]</div>',
+        page,
+    )
+    whole = page.defs() + text
+    searched, drawings = hook.set_aside(whole)
+    assert len(drawings) == 3 and "<svg" not in searched and "<path" not in searched
+    # What the search index reads: the hidden MathML copy, and the page title first.
+    assert searched.count("<math") == 2 and searched.startswith("<!--")
+    assert hook.put_back(searched, drawings) == whole
+
+
 @pytest.mark.slow
 def test_a_bad_formula_fails_the_build(tmp_path: Path) -> None:
     project = tmp_path / "project"
