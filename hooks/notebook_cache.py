@@ -60,6 +60,16 @@ print(json.dumps({"python": sys.version, "packages": found}, sort_keys=True))
 """
 
 _used: set[Path] = set()
+# Probes started in on_files, by notebook, with the arguments they were started with.
+_probes: dict[str, tuple[tuple[str, frozenset[str]], subprocess.Popen]] = {}
+
+
+def _stop_probes() -> None:
+    """Stop the probes of a build that ended before it reached their notebooks."""
+    for _, probe in _probes.values():
+        probe.kill()
+        probe.communicate()
+    _probes.clear()
 
 
 def notebook_imports(notebook: nbformat.NotebookNode) -> set[str]:
@@ -88,19 +98,28 @@ def kernel_python(kernel_name: str) -> str:
     return command
 
 
-def kernel_environment(python: str, modules: set[str]) -> dict:
-    """The Python and package versions that the notebook runs on, as that Python sees them."""
-    result = subprocess.run(
+def start_probe(python: str, modules: set[str]) -> subprocess.Popen:
+    """Start reading the versions the notebook runs on; probe_result() waits for them."""
+    return subprocess.Popen(
         [python, "-c", _PROBE, json.dumps(sorted(modules))],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
     )
-    if result.returncode != 0:
-        raise PluginError(f"cannot read the notebook kernel's packages: {result.stderr.strip()}")
-    environment = json.loads(result.stdout)
+
+
+def probe_result(probe: subprocess.Popen) -> dict:
+    stdout, stderr = probe.communicate()
+    if probe.returncode != 0:
+        raise PluginError(f"cannot read the notebook kernel's packages: {stderr.strip()}")
+    environment = json.loads(stdout)
     environment["build"] = {name: metadata.version(name) for name in BUILD_PACKAGES}
     return environment
+
+
+def kernel_environment(python: str, modules: set[str]) -> dict:
+    """The Python and package versions that the notebook runs on, as that Python sees them."""
+    return probe_result(start_probe(python, modules))
 
 
 def cache_key(notebook: bytes, options: dict, environment: dict) -> str:
@@ -167,6 +186,24 @@ def on_config(config):
 
 def on_pre_build(config):
     _used.clear()
+    _stop_probes()
+
+
+def _probe_arguments(plugin, source: Path) -> tuple[str, frozenset[str]]:
+    notebook = nbformat.read(source, as_version=4)
+    kernel = plugin.config["kernel_name"] or notebook.metadata.kernelspec.name
+    return kernel_python(kernel), frozenset(notebook_imports(notebook))
+
+
+def on_files(files, config):
+    # The probe takes about half a second, mostly spent by importlib.metadata: started
+    # here, it runs on the other core while the pages before the notebook are rendered.
+    plugin = config.plugins.get("mkdocs-jupyter")
+    for file in files if plugin is not None else ():
+        if plugin.should_include(file):
+            arguments = _probe_arguments(plugin, Path(file.abs_src_path))
+            _probes[file.src_uri] = (arguments, start_probe(*arguments))
+    return files
 
 
 def on_pre_page(page, config, files):
@@ -174,9 +211,14 @@ def on_pre_page(page, config, files):
     if plugin is None or not plugin.should_include(page.file):
         return page
     source = Path(page.file.abs_src_path)
-    notebook = nbformat.read(source, as_version=4)
-    kernel = plugin.config["kernel_name"] or notebook.metadata.kernelspec.name
-    environment = kernel_environment(kernel_python(kernel), notebook_imports(notebook))
+    arguments = _probe_arguments(plugin, source)
+    started, probe = _probes.pop(page.file.src_uri, (None, None))
+    if started != arguments:  # the notebook changed since on_files, or was not seen there
+        if probe is not None:
+            probe.kill()
+            probe.communicate()
+        probe = start_probe(*arguments)
+    environment = probe_result(probe)
     key = cache_key(source.read_bytes(), dict(plugin.config), environment)
     path = cache_dir(config) / f"{key}.json"
     _used.add(path)
@@ -195,7 +237,12 @@ def on_pre_page(page, config, files):
     return page
 
 
+def on_build_error(error):
+    _stop_probes()
+
+
 def on_post_build(config):
+    _stop_probes()
     # Entries this build did not use belong to older notebooks or packages.
     folder = cache_dir(config)
     if _used and folder.is_dir():

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -233,3 +234,22 @@ def test_timing_outputs_stay_off_the_page(built_site: Path) -> None:
         start = page.index(f'id="cell-id={cell_id}"')
         cell = page[start : timings._div_end(page, page.rindex("<div", 0, start))]
         assert "jp-InputArea" in cell and "jp-OutputArea" not in cell, cell_id
+
+
+def test_a_probe_started_for_other_imports_is_not_used(tmp_path: Path) -> None:
+    # Under `mkdocs serve` the notebook may change between on_files, which starts its
+    # probe, and on_pre_page: the probe must then be run again for the notebook as it is.
+    cache = _hook("notebook_cache")
+    plugin = SimpleNamespace(config={"kernel_name": "python3"}, should_include=lambda f: True)
+    config = SimpleNamespace(
+        plugins={"mkdocs-jupyter": plugin}, config_file_path=str(tmp_path / "mkdocs.yml")
+    )
+    file = SimpleNamespace(abs_src_path=str(ROOT / LAB), src_uri="lab.ipynb")
+    python = cache.kernel_python("python3")
+    cache._probes["lab.ipynb"] = ((python, frozenset({"os"})), cache.start_probe(python, {"os"}))
+    cache.on_pre_page(SimpleNamespace(file=file, render=None), config, None)
+    modules = cache.notebook_imports(nbformat.read(ROOT / LAB, as_version=4))
+    environment = cache.kernel_environment(python, modules)
+    key = cache.cache_key((ROOT / LAB).read_bytes(), plugin.config, environment)
+    assert cache._used == {cache.cache_dir(config) / f"{key}.json"}
+    assert not cache._probes
