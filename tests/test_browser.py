@@ -465,3 +465,54 @@ def test_math_shows_without_javascript(chromium, base_url: str) -> None:
             assert math["seen"] > 10 and not math["tiny"], (path, math)
     finally:
         context.close()
+
+
+def _edge_contrast(png: bytes, background: tuple[int, ...]) -> tuple[float, float]:
+    """How far the leftmost and rightmost pixel columns are from the background, median."""
+    import io
+    import statistics
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+
+    def column(x: int) -> float:
+        return statistics.median(
+            sum(abs(a - b) for a, b in zip(image.getpixel((x, y)), background, strict=True))
+            for y in range(image.height)
+        )
+
+    return column(1), column(image.width - 2)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_a_cut_off_formula_shows_a_shadow_where_it_scrolls(
+    chromium, base_url: str, scheme: str
+) -> None:
+    """On a phone, a display formula wider than the screen is shaded on the side with more."""
+    context = chromium.new_context(viewport={"width": 390, "height": 800}, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(base_url + "efficient-attention/", wait_until="load")
+        page.evaluate("() => document.querySelectorAll('details').forEach((d) => (d.open = true))")
+        background = tuple(
+            page.evaluate(
+                """() => getComputedStyle(document.body).backgroundColor
+                  .match(/\\d+/g).slice(0, 3).map(Number)"""
+            )
+        )
+        wide = [
+            box
+            for box in page.locator(".md-content div.arithmatex").all()
+            if box.evaluate("(box) => box.scrollWidth > box.clientWidth + 40")
+        ]
+        assert wide, "no display formula is wider than a 390px screen"
+        box = wide[0]
+        box.scroll_into_view_if_needed()
+        left, right = _edge_contrast(box.screenshot(), background)
+        assert right > left + 20, f"at the start: left edge {left}, right edge {right}"
+        box.evaluate("(box) => (box.scrollLeft = box.scrollWidth)")
+        left, right = _edge_contrast(box.screenshot(), background)
+        assert left > right + 20, f"at the end: left edge {left}, right edge {right}"
+    finally:
+        context.close()
