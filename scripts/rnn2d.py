@@ -55,9 +55,14 @@ def rnn2d_loop(
 
 
 # --8<-- [start:wavefront]
+# The step count as an expression, like the layer's other counts (_count evaluates
+# them), so that the practice questions ask for this very formula.
+WAVEFRONT_STEPS = "2 * n - 1"
+
+
 def wavefront_steps(n: int) -> int:
     """Sequential steps of the wavefront: one per anti-diagonal s = i + j, so 2n - 1."""
-    return 2 * n - 1
+    return _count(WAVEFRONT_STEPS, n=n)
 
 
 def diagonal_cells(n: int, s: int) -> range:
@@ -190,14 +195,16 @@ def rnn2d_counted(
     return out, count
 
 
-# The closed-form counts, each written once: the functions below evaluate them,
-# and the practice questions (scripts/practice.py) ask for them.
+# The closed-form counts, each written once (WAVEFRONT_STEPS stands with the wavefront
+# above): the functions below evaluate them, and the practice questions
+# (scripts/practice.py) ask for them.
 PARAMETERS = "h * c + 2 * h * h"
 MULTIPLIES = "n * n * (h * c + 2 * h * h)"
 ADDS = "n * n * (h * c + 2 * h * h - h)"
 OPERATIONS = "n * n * (2 * h * c + 4 * h * h - h)"
 NONLINEARITIES = "n * n * h"
 BORDER_SAVING = "2 * n * 2 * h * h"
+CELL_UPDATES = "n * n"
 
 
 def _count(expression: str, **values: int) -> int:
@@ -228,6 +235,11 @@ def operation_count(n: int, c: int, h: int) -> int:
 def nonlinearity_count(n: int, h: int) -> int:
     """One activation per hidden unit: n^2 h."""
     return _count(NONLINEARITIES, n=n, h=h)
+
+
+def cell_updates(n: int) -> int:
+    """Hidden states computed, one per cell: n^2, in any order, wavefront or loop."""
+    return _count(CELL_UPDATES, n=n)
 
 
 def border_saving(n: int, h: int) -> int:
