@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 from cli import ArgumentParser, fail, path_argument
-from safe_files import UnsafePath, check_target, read_input, write_file
+from safe_files import UnsafePath, check_target, read_notebook, write_file
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOLUTION = ROOT / "docs" / "lab" / "attention-lab.ipynb"
@@ -90,15 +90,7 @@ def student_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def read_solution(path: Path) -> nbformat.NotebookNode:
     """Read and validate a notebook; ValueError with a one-line reason otherwise."""
-    try:
-        text = read_input(path, MAX_NOTEBOOK_BYTES).decode("utf-8")
-        raw = json.loads(text)
-    except UnsafePath as error:
-        raise ValueError(str(error)) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path}: not JSON: {error}") from None
-    except RecursionError:
-        raise ValueError(f"{path}: not a notebook: nested too deeply") from None
+    text, raw = read_notebook(path, MAX_NOTEBOOK_BYTES)
     minor = raw.get("nbformat_minor") if isinstance(raw, dict) else None
     if not isinstance(raw, dict) or raw.get("nbformat") != 4 or type(minor) is not int or minor < 5:
         raise ValueError(f"{path}: needs nbformat 4.5 or later (cell ids)")
