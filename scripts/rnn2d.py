@@ -89,23 +89,24 @@ def rnn2d_wavefront(
     n = x.shape[0]
     h = w_in.shape[0]
     dtype = np.result_type(x, w_in, w_left, w_top)
+    steps = wavefront_steps(n)
     # PixelRNN's skew, with diagonals as rows: cell (i, j) lives at [i + j, i],
     # so anti-diagonal s is the contiguous row s. _diagonal_view addresses the
     # skewed array by (i, j), so skewing and unskewing are one copy each.
-    skew_u = np.zeros((2 * n - 1, n, h), dtype=dtype)
+    skew_u = np.zeros((steps, n, h), dtype=dtype)
     # The input term depends on no state: one matmul for all n^2 cells up front.
     _diagonal_view(skew_u, n)[...] = (x.reshape(n * n, -1) @ w_in.T).reshape(n, n, h)
     # States one row and one slot further on: row s + 1 holds diagonal s, slot
     # i + 1 holds column i. The left neighbour (i-1, j) is then slot i and the
     # top neighbour (i, j-1) slot i + 1 of row s; row 0, slot 0 and never-written
     # slots are the zero state outside the grid.
-    skew = np.zeros((2 * n, n + 1, h), dtype=dtype)
+    skew = np.zeros((steps + 1, n + 1, h), dtype=dtype)
     # Slots i and i + 1 sit side by side in memory, so cell i's two neighbours
     # are one row of 2h numbers, and both recurrent products are one matmul.
     w_both = np.concatenate([w_left.T, w_top.T]).astype(dtype)
     item = skew.itemsize
     in_place = isinstance(activation, np.ufunc)
-    for s in range(wavefront_steps(n)):
+    for s in range(steps):
         cells = diagonal_cells(n, s)
         lo, hi = cells.start, cells.stop
         neighbours = np.lib.stride_tricks.as_strided(
