@@ -106,6 +106,11 @@ def read_solution(path: Path) -> nbformat.NotebookNode:
     return notebook
 
 
+def notebook_bytes(notebook: nbformat.NotebookNode) -> bytes:
+    """The notebook as the repository keeps its lab notebooks: nbformat's JSON, a final newline."""
+    return (nbformat.writes(notebook) + "\n").encode("utf-8")
+
+
 def _same_file(a: Path, b: Path) -> bool:
     """Whether both name one existing file; a path that cannot be followed names none."""
     try:
@@ -148,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     except MarkerError as error:
         fail(parser, "--solution", f"{args.solution}: {error}")
     try:
-        write_file(args.out, (nbformat.writes(student) + "\n").encode("utf-8"))
+        write_file(args.out, notebook_bytes(student))
     except UnsafePath as error:
         fail(parser, "--out", str(error))
     print(args.out)
