@@ -52,7 +52,7 @@ import nbformat
 import numpy as np
 from cli import ArgumentParser, fail, one_line, path_argument, whole_number
 from jupyter_client import KernelManager
-from safe_files import UnsafePath, check_folder, check_targets, read_input, write_files
+from safe_files import UnsafePath, check_folder, check_targets, read_notebook, write_files
 
 SCRIPTS = Path(__file__).resolve().parent
 HARNESS = SCRIPTS / "lab_harness.py"
@@ -85,15 +85,7 @@ BUNDLE_SCRIPTS = (
 
 def read_submission(path: Path) -> nbformat.NotebookNode:
     """The notebook at path; ValueError with a one-line reason if it is not one."""
-    try:
-        text = read_input(path, MAX_NOTEBOOK_BYTES).decode("utf-8")
-        raw = json.loads(text)
-    except UnsafePath as error:
-        raise ValueError(str(error)) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path}: not a notebook: not JSON: {error}") from None
-    except RecursionError:
-        raise ValueError(f"{path}: not a notebook: nested too deeply") from None
+    text, raw = read_notebook(path, MAX_NOTEBOOK_BYTES)
     if not isinstance(raw, dict) or raw.get("nbformat") != 4:
         raise ValueError(f"{path}: not a notebook in format 4")
     try:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 from cli import ArgumentParser, fail, path_argument
-from safe_files import UnsafePath, check_target, read_input, write_file
+from safe_files import UnsafePath, check_target, read_notebook, write_file
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOLUTION = ROOT / "docs" / "lab" / "attention-lab.ipynb"
@@ -90,15 +90,7 @@ def student_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def read_solution(path: Path) -> nbformat.NotebookNode:
     """Read and validate a notebook; ValueError with a one-line reason otherwise."""
-    try:
-        text = read_input(path, MAX_NOTEBOOK_BYTES).decode("utf-8")
-        raw = json.loads(text)
-    except UnsafePath as error:
-        raise ValueError(str(error)) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path}: not JSON: {error}") from None
-    except RecursionError:
-        raise ValueError(f"{path}: not a notebook: nested too deeply") from None
+    text, raw = read_notebook(path, MAX_NOTEBOOK_BYTES)
     minor = raw.get("nbformat_minor") if isinstance(raw, dict) else None
     if not isinstance(raw, dict) or raw.get("nbformat") != 4 or type(minor) is not int or minor < 5:
         raise ValueError(f"{path}: needs nbformat 4.5 or later (cell ids)")
@@ -112,6 +104,11 @@ def read_solution(path: Path) -> nbformat.NotebookNode:
     except nbformat.ValidationError as error:
         raise ValueError(f"{path}: invalid notebook: {error.message}") from None
     return notebook
+
+
+def notebook_bytes(notebook: nbformat.NotebookNode) -> bytes:
+    """The notebook as the repository keeps its lab notebooks: nbformat's JSON, a final newline."""
+    return (nbformat.writes(notebook) + "\n").encode("utf-8")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -156,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     except MarkerError as error:
         fail(parser, "--solution", f"{args.solution}: {error}")
     try:
-        write_file(args.out, (nbformat.writes(student) + "\n").encode("utf-8"))
+        write_file(args.out, notebook_bytes(student))
     except UnsafePath as error:
         fail(parser, "--out", str(error))
     print(args.out)

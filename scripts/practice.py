@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from attention import PATTERNS, WINDOW_NAMES, evaluate, expression_tree
-from rnn2d import ADDS, MULTIPLIES, OPERATIONS, PARAMETERS
+from rnn2d import ADDS, CELL_UPDATES, MULTIPLIES, OPERATIONS, PARAMETERS, WAVEFRONT_STEPS
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ RNN2D = (
                 "You counted one recurrent matrix: W_left and W_top are two h × h matrices, 2h².",
             ),
             Mistake(
-                "n * n * (h * c + 2 * h * h)",
+                f"n * n * ({PARAMETERS})",
                 "The weights are shared by every cell, so the count does not grow with the image.",
             ),
             Mistake(
@@ -218,7 +218,7 @@ RNN2D = (
         ADDS,
         (
             Mistake(
-                "n * n * (h * c + 2 * h * h)",
+                MULTIPLIES,
                 "You forgot the −h: a dot product of length"
                 " m takes m − 1 adds, not m, so there are fewer adds than multiplies.",
             ),
@@ -257,10 +257,10 @@ RNN2D = (
         "The wavefront runs a 2D RNN over a grid of {n} × {n} cells, one batched step per"
         " anti-diagonal: how many sequential steps does it take?",
         (Draw("n", "3", "200"),),
-        "2 * n - 1",
+        WAVEFRONT_STEPS,
         (
             Mistake(
-                "n * n",
+                CELL_UPDATES,
                 "That is the number of cell updates, the work: the steps, O(n), are"
                 " far fewer than the work, O(n²).",
             ),
@@ -279,10 +279,10 @@ RNN2D = (
         "The same wavefront over a grid of {n} × {n} cells: how many cell updates (hidden states"
         " computed) does it perform in all?",
         (Draw("n", "3", "200"),),
-        "n * n",
+        CELL_UPDATES,
         (
             Mistake(
-                "2 * n - 1",
+                WAVEFRONT_STEPS,
                 "That is the number of sequential steps: the work, O(n²),"
                 " does not shrink when the steps run cells side by side.",
             ),

@@ -55,9 +55,14 @@ def rnn2d_loop(
 
 
 # --8<-- [start:wavefront]
+# The step count as an expression, like the layer's other counts (_count evaluates
+# them), so that the practice questions ask for this very formula.
+WAVEFRONT_STEPS = "2 * n - 1"
+
+
 def wavefront_steps(n: int) -> int:
     """Sequential steps of the wavefront: one per anti-diagonal s = i + j, so 2n - 1."""
-    return 2 * n - 1
+    return _count(WAVEFRONT_STEPS, n=n)
 
 
 def diagonal_cells(n: int, s: int) -> range:
@@ -84,23 +89,24 @@ def rnn2d_wavefront(
     n = x.shape[0]
     h = w_in.shape[0]
     dtype = np.result_type(x, w_in, w_left, w_top)
+    steps = wavefront_steps(n)
     # PixelRNN's skew, with diagonals as rows: cell (i, j) lives at [i + j, i],
     # so anti-diagonal s is the contiguous row s. _diagonal_view addresses the
     # skewed array by (i, j), so skewing and unskewing are one copy each.
-    skew_u = np.zeros((2 * n - 1, n, h), dtype=dtype)
+    skew_u = np.zeros((steps, n, h), dtype=dtype)
     # The input term depends on no state: one matmul for all n^2 cells up front.
     _diagonal_view(skew_u, n)[...] = (x.reshape(n * n, -1) @ w_in.T).reshape(n, n, h)
     # States one row and one slot further on: row s + 1 holds diagonal s, slot
     # i + 1 holds column i. The left neighbour (i-1, j) is then slot i and the
     # top neighbour (i, j-1) slot i + 1 of row s; row 0, slot 0 and never-written
     # slots are the zero state outside the grid.
-    skew = np.zeros((2 * n, n + 1, h), dtype=dtype)
+    skew = np.zeros((steps + 1, n + 1, h), dtype=dtype)
     # Slots i and i + 1 sit side by side in memory, so cell i's two neighbours
     # are one row of 2h numbers, and both recurrent products are one matmul.
     w_both = np.concatenate([w_left.T, w_top.T]).astype(dtype)
     item = skew.itemsize
     in_place = isinstance(activation, np.ufunc)
-    for s in range(wavefront_steps(n)):
+    for s in range(steps):
         cells = diagonal_cells(n, s)
         lo, hi = cells.start, cells.stop
         neighbours = np.lib.stride_tricks.as_strided(
@@ -190,14 +196,16 @@ def rnn2d_counted(
     return out, count
 
 
-# The closed-form counts, each written once: the functions below evaluate them,
-# and the practice questions (scripts/practice.py) ask for them.
+# The closed-form counts, each written once (WAVEFRONT_STEPS stands with the wavefront
+# above): the functions below evaluate them, and the practice questions
+# (scripts/practice.py) ask for them.
 PARAMETERS = "h * c + 2 * h * h"
 MULTIPLIES = "n * n * (h * c + 2 * h * h)"
 ADDS = "n * n * (h * c + 2 * h * h - h)"
 OPERATIONS = "n * n * (2 * h * c + 4 * h * h - h)"
 NONLINEARITIES = "n * n * h"
 BORDER_SAVING = "2 * n * 2 * h * h"
+CELL_UPDATES = "n * n"
 
 
 def _count(expression: str, **values: int) -> int:
@@ -228,6 +236,11 @@ def operation_count(n: int, c: int, h: int) -> int:
 def nonlinearity_count(n: int, h: int) -> int:
     """One activation per hidden unit: n^2 h."""
     return _count(NONLINEARITIES, n=n, h=h)
+
+
+def cell_updates(n: int) -> int:
+    """Hidden states computed, one per cell: n^2, in any order, wavefront or loop."""
+    return _count(CELL_UPDATES, n=n)
 
 
 def border_saving(n: int, h: int) -> int:

@@ -10,11 +10,13 @@ over the target, so a full disk leaves the old file as it was.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 
 class UnsafePath(ValueError):
@@ -169,3 +171,15 @@ def read_input(path: Path, limit: int) -> bytes:
     if len(data) > limit:
         raise UnsafePath(f"{path} is over the limit of {limit} bytes")
     return data
+
+
+def read_notebook(path: Path, limit: int) -> tuple[str, Any]:
+    """The text of a notebook file of at most limit bytes and its decoded JSON, not yet
+    checked as a notebook; UnsafePath or ValueError with a one-line reason otherwise."""
+    try:
+        text = read_input(path, limit).decode("utf-8")
+        return text, json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: not a notebook: not JSON: {error}") from None
+    except RecursionError:
+        raise ValueError(f"{path}: not a notebook: nested too deeply") from None

@@ -212,6 +212,12 @@ FILE_WRITERS = {
 }
 
 
+def write_to(command, module: str, target: Path) -> tuple[int, str, str]:
+    """Run a command of FILE_WRITERS with target as the file it writes."""
+    _, argv, _ = FILE_WRITERS[module]
+    return command(module, [a.replace("{target}", str(target)) for a in argv])
+
+
 def first_figure(module: str) -> str:
     """The file name of one figure the command draws."""
     if module == "make_figures":
@@ -222,10 +228,10 @@ def first_figure(module: str) -> str:
 @pytest.mark.parametrize("kind", sorted(TARGETS))
 @pytest.mark.parametrize("module", sorted(FILE_WRITERS))
 def test_an_unsafe_output_file_is_refused(module: str, kind: str, tmp_path: Path, command) -> None:
-    option, argv, suffix = FILE_WRITERS[module]
+    option, _, suffix = FILE_WRITERS[module]
     target = TARGETS[kind](tmp_path, f"target{suffix}")
     before = snapshot(tmp_path)
-    expect_refusal(command(module, [a.replace("{target}", str(target)) for a in argv]), option)
+    expect_refusal(write_to(command, module, target), option)
     assert snapshot(tmp_path) == before
 
 
@@ -257,14 +263,14 @@ def test_an_unsafe_figure_folder_is_refused(
 def test_a_read_only_output_file_is_refused(
     module: str, tmp_path: Path, command, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    option, argv, suffix = FILE_WRITERS[module]
+    option, _, suffix = FILE_WRITERS[module]
     target = tmp_path / f"target{suffix}"
     target.write_text("old\n")
     target.chmod(0o444)
     # Root may write any file, so access() is told the truth a user would meet.
     real_access = os.access
     monkeypatch.setattr(os, "access", lambda p, mode: mode != os.W_OK and real_access(p, mode))
-    expect_refusal(command(module, [a.replace("{target}", str(target)) for a in argv]), option)
+    expect_refusal(write_to(command, module, target), option)
     assert target.read_text() == "old\n"
 
 
@@ -298,12 +304,12 @@ def _tiny_result(settings: bench.Settings) -> dict:
 def test_a_full_disk_leaves_the_old_file(
     module: str, tmp_path: Path, command, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    option, argv, suffix = FILE_WRITERS[module]
+    option, _, suffix = FILE_WRITERS[module]
     target = tmp_path / f"target{suffix}"
     target.write_text("old\n")
     monkeypatch.setattr(bench, "run", _tiny_result)
     _disk_full(monkeypatch)
-    status, _, err = command(module, [a.replace("{target}", str(target)) for a in argv])
+    status, _, err = write_to(command, module, target)
     assert status == 2
     assert len(err.splitlines()) == 1 and option in err and "No space left" in err, err
     assert sorted(tmp_path.iterdir()) == [target], "no temporary file may be left"
@@ -326,11 +332,11 @@ def test_a_full_disk_midway_leaves_every_old_figure(
 
 @pytest.mark.parametrize("module", ["attention_grid", "make_student_notebook"])
 def test_written_files_have_ordinary_permissions(module: str, tmp_path: Path, command) -> None:
-    option, argv, suffix = FILE_WRITERS[module]
+    _, _, suffix = FILE_WRITERS[module]
     target = tmp_path / f"target{suffix}"
     mask = os.umask(0o022)
     try:
-        status, _, err = command(module, [a.replace("{target}", str(target)) for a in argv])
+        status, _, err = write_to(command, module, target)
     finally:
         os.umask(mask)
     assert status == 0, err

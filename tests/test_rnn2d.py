@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from math import comb
 
 import numpy as np
@@ -58,6 +59,7 @@ def test_worked_example_on_the_page() -> None:
     assert rnn2d.operation_count(32, 3, 16) == 1_130_496
     assert rnn2d.nonlinearity_count(32, 16) == 16_384
     assert rnn2d.border_saving(32, 16) == 32_768
+    assert (rnn2d.cell_updates(32), rnn2d.wavefront_steps(32)) == (1024, 63)
 
 
 @pytest.mark.parametrize(("n", "c", "h"), [(1, 1, 1), (2, 3, 4), (7, 3, 5), (16, 2, 8), (33, 4, 6)])
@@ -101,9 +103,11 @@ def test_wavefront_takes_2n_minus_1_steps_of_one_diagonal_each(n: int) -> None:
         return np.tanh(v)
 
     rnn2d.rnn2d_wavefront(x, w_in, w_left, w_top, counting_tanh)
-    assert len(batches) == rnn2d.wavefront_steps(n) == 2 * n - 1
-    assert batches == [min(s + 1, 2 * n - 1 - s) for s in range(2 * n - 1)]
-    assert sum(batches) == n * n
+    # The cells of each anti-diagonal s = i + j, counted on the grid itself.
+    diagonals = Counter(i + j for i, j in itertools.product(range(n), repeat=2))
+    assert batches == [diagonals[s] for s in range(len(diagonals))]
+    assert len(batches) == rnn2d.wavefront_steps(n)
+    assert sum(batches) == rnn2d.cell_updates(n)
 
 
 @pytest.mark.parametrize("n", [1, 4, 7])
@@ -114,7 +118,7 @@ def test_diagonal_cells_partition_the_grid(n: int) -> None:
 
 @pytest.mark.parametrize("n", [1, 2, 5, 9])
 def test_skew_layout_puts_each_cell_at_its_step_and_column(n: int) -> None:
-    expected = np.full((2 * n - 1, n), -1)
+    expected = np.full((rnn2d.wavefront_steps(n), n), -1)
     for i, j in itertools.product(range(n), range(n)):
         expected[i + j, i] = i * n + j
     np.testing.assert_array_equal(rnn2d.skew_layout(n), expected)

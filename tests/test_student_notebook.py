@@ -160,7 +160,10 @@ def write_notebook(path: Path, *sources: str) -> Path:
     ("make_input", "message"),
     [
         (lambda d: d / "missing.ipynb", "--solution: .*missing.ipynb: No such file"),
-        (lambda d: (d / "bad.ipynb").write_text("{") and d / "bad.ipynb", "not JSON"),
+        (
+            lambda d: (d / "bad.ipynb").write_text("{") and d / "bad.ipynb",
+            "bad.ipynb: not a notebook: not JSON",
+        ),
         (lambda d: write_notebook(d / "plain.ipynb", "x = 1"), "no ### BEGIN SOLUTION regions"),
         (
             lambda d: write_notebook(d / "open.ipynb", "### BEGIN SOLUTION hint: a\nx = 1"),
