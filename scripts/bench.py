@@ -32,7 +32,14 @@ import numpy as np  # noqa: E402  (must follow the thread setting)
 from attention import full_count, strided_count, strided_mask, windowed_count, windowed_mask
 from attention_kernels import dense_attention, sliding_window_attention, windowed_attention
 from cli import ArgumentParser, fail, path_argument
-from rnn2d import init_weights, operation_count, rnn2d_loop, rnn2d_wavefront, wavefront_steps
+from rnn2d import (
+    cell_updates,
+    init_weights,
+    operation_count,
+    rnn2d_loop,
+    rnn2d_wavefront,
+    wavefront_steps,
+)
 from safe_files import UnsafePath, check_target, write_file
 
 DTYPE = np.float32
@@ -204,7 +211,7 @@ def rnn_case(n: int, rng: np.random.Generator) -> Case:
         n,
         lambda: rnn2d_loop(x, *weights),
         lambda: rnn2d_wavefront(x, *weights),
-        n * n,
+        cell_updates(n),
         wavefront_steps(n),
         operation_count(n, C, H),
     )
