@@ -252,20 +252,32 @@ def test_links_to_other_pages_open_that_page(built_site: Path, chapter) -> None:
     home = dict(sheet_links(reader, starts["Home"])[0])
     assert home["Efficient self-attention"] == starts["1 Efficient self-attention"]
     assert home["RNNs for images"] == starts["2 RNNs for images"]
-    # The notation page points into Problem 1 at the score formula (1.1).
+    # The notation page points into the problem pages: at the score formula
+    # (1.1), and at sections whose anchors both problem pages share.
     lead_ins = _LeadIns()
     lead_ins.feed((built_site / "efficient-attention" / "index.html").read_text(encoding="utf-8"))
-    notation = []
+    problems = {
+        "Problem 1, the score": ("1 Efficient self-attention", lead_ins.words["eq-score"]),
+        "Problem 1, the setting": ("1 Efficient self-attention", "The setting"),
+        "Problem 2, the setting": ("2 RNNs for images", "The setting"),
+        "Problem 1, check yourself": ("1 Efficient self-attention", "Check yourself"),
+        "Problem 1, going further": ("1 Efficient self-attention", "Going further"),
+    }
+    after = {
+        "1 Efficient self-attention": "2 RNNs for images",
+        "2 RNNs for images": "3 Lab notebook",
+    }
+    found = set()
     for number in range(starts["Notation"], starts["References"]):
         links = sheet_links(reader, number)[0]
         # A link broken over two lines is two rectangles, one after the other.
-        for (text, sheet), (after, _) in zip(links, [*links[1:], ("", 0)], strict=False):
-            if f"{text} {after}".startswith("Problem 1, the score"):
-                notation.append(sheet)
-    assert notation, "no link from the notation page to the score formula"
-    for sheet in notation:
-        assert starts["1 Efficient self-attention"] <= sheet < starts["2 RNNs for images"]
-        assert lead_ins.words["eq-score"] in flat(reader.pages[sheet].extract_text())
+        for (text, sheet), (rest, _) in zip(links, [*links[1:], ("", 0)], strict=False):
+            for label, (part, words) in problems.items():
+                if f"{text} {rest}".startswith(label):
+                    assert starts[part] <= sheet < starts[after[part]], label
+                    assert words in flat(reader.pages[sheet].extract_text()), label
+                    found.add(label)
+    assert found == set(problems)
 
 
 @pytest.mark.slow
@@ -287,6 +299,8 @@ def test_web_links_keep_their_address_and_none_leave_for_the_print_server(
     inside = [uri for uri in web if make_pdf.pdf_place(uri, cff["url"], paths) is not None]
     assert inside == [cff["url"]], inside
     assert cff["url"] in sheet_links(reader, 0)[1]
+    # The site's files that are not pages of the PDF keep their address.
+    assert cff["url"] + "lab/attention-lab-student.ipynb" in web
     arxiv = re.compile(r'href="(https://arxiv\.org/[^"]+)"')
     references = set(arxiv.findall(page_html(built_site, "references/")))
     assert len(references) >= 5
