@@ -2,7 +2,8 @@
 
 Each page of the built site is printed by Debian's Chromium from a server on
 127.0.0.1, with the site's own print stylesheet and script; pypdf joins the
-parts, adds an outline and stamps page numbers.
+parts, adds an outline, stamps page numbers and points every link to a page of
+the chapter at its place in the PDF.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import unquote, urldefrag, urljoin
 
 from cli import ArgumentParser, fail
 from site_server import CHROMIUM, CHROMIUM_ARGS, page_urls, serve
@@ -46,14 +48,24 @@ PAGE_READY = """async () => {
     new Promise((resolve) => { img.onload = img.onerror = resolve; })));
   await document.fonts.ready;
 }"""
-# Links to the site's own pages point at the published site, not at this local
-# server, and need no printed address after them.
-PUBLISHED_LINKS = """([local, published]) => {
+# Every link to the site, the page's own anchors included, is printed as its
+# published address, which make_pdf then points at the PDF's own pages when it
+# names one of them (those need no printed address; the site's other files do).
+# Chromium makes a named destination only for a place that a same-page link
+# points at, so hidden links to the anchors that any page links to make one each.
+PRINT_LINKS = """([local, published, inPdf, anchors]) => {
   for (const link of document.querySelectorAll('a[href]')) {
     if (link.href.startsWith(local)) {
-      link.href = published + link.href.slice(local.length);
-      link.classList.add('print-bare-link');
+      const path = link.href.slice(local.length);
+      link.href = published + path;
+      if (inPdf.includes(path.split('#')[0])) link.classList.add('print-bare-link');
     }
+  }
+  for (const id of anchors) {
+    const link = document.createElement('a');
+    link.href = '#' + encodeURIComponent(id);
+    link.hidden = true;
+    document.body.append(link);
   }
 }"""
 
@@ -91,6 +103,63 @@ def site_path(src: str) -> str:
     return stem.removesuffix("/index") + "/"
 
 
+class _Hrefs(HTMLParser):
+    """The address of every link in an HTML page, as written."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        href = dict(attrs).get("href")
+        if tag == "a" and href is not None:
+            self.hrefs.append(href)
+
+
+def pdf_place(url: str, published: str, paths: list[str]) -> tuple[int, str] | None:
+    """The nav page (its index in paths) and the anchor id url leads to; None outside the PDF."""
+    if not url.startswith(published):
+        return None
+    path, fragment = urldefrag(url.removeprefix(published))
+    if path not in paths:
+        return None
+    return paths.index(path), unquote(fragment)
+
+
+def linked_anchors(site: Path, pages: list[NavPage], published: str) -> list[list[str]]:
+    """For each nav page, the ids on it that links on any nav page point at."""
+    paths = [p.path for p in pages]
+    anchors: list[set[str]] = [set() for _ in pages]
+    for page in pages:
+        parser = _Hrefs()
+        parser.feed((site / page.path / "index.html").read_text(encoding="utf-8"))
+        for href in parser.hrefs:
+            place = pdf_place(urljoin(published + page.path, href), published, paths)
+            if place is not None and place[1]:
+                anchors[place[0]].add(place[1])
+    return [sorted(ids) for ids in anchors]
+
+
+def uri_links(reader) -> list[tuple[int, list, str]]:
+    """Each web link printed in a PDF: the page it is on, its rectangle and its address."""
+    links = []
+    for number, page in enumerate(reader.pages):
+        for annotation in page.annotations or []:
+            annotation = annotation.get_object()
+            action = annotation.get("/A")
+            if annotation.get("/Subtype") == "/Link" and action and action.get("/S") == "/URI":
+                links.append((number, annotation["/Rect"], str(action["/URI"])))
+    return links
+
+
+def anchor_sheets(reader) -> dict[str, int]:
+    """The sheet of each anchor Chromium made a named destination for."""
+    return {
+        unquote(name.removeprefix("/")): reader.get_destination_page_number(dest)
+        for name, dest in reader.named_destinations.items()
+    }
+
+
 def citation_data() -> dict:
     """Title, version, date, licence and citation, from CITATION.cff."""
     import yaml
@@ -125,7 +194,7 @@ def title_page_html(cff: dict, copyright_html: str) -> str:
       </div></div></body></html>"""
 
 
-def contents_html(pages: list[NavPage], numbers: list[int]) -> str:
+def contents_html(pages: list[NavPage], numbers: list[int], published: str) -> str:
     """The contents page: each nav page under its sections, with its printed page number."""
     rows, shown = [], ()
     for page, number in zip(pages, numbers, strict=True):
@@ -138,7 +207,8 @@ def contents_html(pages: list[NavPage], numbers: list[int]) -> str:
         shown = page.sections
         rows.append(
             f'<li style="margin-left:{len(page.sections) * 1.5}em">'
-            f"<span>{html.escape(page.title)}</span><span>{number}</span></li>"
+            f'<a href="{html.escape(published + page.path)}">{html.escape(page.title)}</a>'
+            f"<span>{number}</span></li>"
         )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><style>
       body {{ font-family: sans-serif; color: #000; margin: 0; }}
@@ -147,6 +217,7 @@ def contents_html(pages: list[NavPage], numbers: list[int]) -> str:
       li {{ display: flex; justify-content: space-between; margin: 0.6em 0;
             border-bottom: 1px dotted #888; }}
       li.section {{ border: none; font-weight: 700; }}
+      a {{ color: inherit; text-decoration: none; }}
     </style></head><body><h1>Contents</h1><ul>{"".join(rows)}</ul></body></html>"""
 
 
@@ -171,15 +242,21 @@ def print_html(browser, content: str) -> bytes:
         page.close()
 
 
-def print_site_page(context, url: str, local: str, published: str) -> bytes:
-    """A PDF of one page of the site, as its print stylesheet lays it out."""
+def print_site_page(
+    context, url: str, local: str, published: str, paths: list[str], anchors: list[str]
+) -> bytes:
+    """A PDF of one page of the site, as its print stylesheet lays it out.
+
+    Every link to the site comes out as its published address; each of anchors
+    (ids on this page) gets a named destination.
+    """
     page = context.new_page()
     try:
         response = page.goto(url, wait_until="load")
         if response is None or not response.ok:
             raise RuntimeError(f"{url}: the local server answered {response and response.status}")
         page.evaluate(PAGE_READY)
-        page.evaluate(PUBLISHED_LINKS, [local, published])
+        page.evaluate(PRINT_LINKS, [local, published, paths, anchors])
         # Printing fires the page's beforeprint handlers (Material's opens every
         # collapsible block), as printing from the browser's menu does.
         return page.pdf(**PAPER, print_background=True, outline=True, tagged=True)
@@ -222,8 +299,10 @@ def make_pdf(site: Path, config: dict) -> bytes:
     from pypdf import PdfReader, PdfWriter
 
     pages = nav_pages(config)
+    paths = [p.path for p in pages]
     cff = citation_data()
     published = page_urls(site)[0]
+    anchors = linked_anchors(site, pages, published)
     with serve(site) as local, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -238,9 +317,13 @@ def make_pdf(site: Path, config: dict) -> bytes:
             )
             parts = [
                 PdfReader(
-                    io.BytesIO(print_site_page(context, urljoin(local, p.path), local, published))
+                    io.BytesIO(
+                        print_site_page(
+                            context, urljoin(local, p.path), local, published, paths, ids
+                        )
+                    )
                 )
-                for p in pages
+                for p, ids in zip(pages, anchors, strict=True)
             ]
             title = PdfReader(
                 io.BytesIO(print_html(browser, title_page_html(cff, config["copyright"])))
@@ -254,7 +337,8 @@ def make_pdf(site: Path, config: dict) -> bytes:
                 for part in parts:
                     numbers.append(first)
                     first += len(part.pages)
-                contents = PdfReader(io.BytesIO(print_html(browser, contents_html(pages, numbers))))
+                listing = contents_html(pages, numbers, published)
+                contents = PdfReader(io.BytesIO(print_html(browser, listing)))
                 if len(contents.pages) == contents_count:
                     break
                 contents_count = len(contents.pages)
@@ -271,11 +355,25 @@ def make_pdf(site: Path, config: dict) -> bytes:
 
     writer = PdfWriter()
     writer.append(title, outline_item=cff["title"], import_outline=False)
-    writer.append(contents, outline_item="Contents", import_outline=False)
+    # Parts share anchor names ("what-you-will-learn"), which appending would merge
+    # into one list of names: their pages are added bare, and their links made
+    # again once all pages are in.
+    links: list[tuple[int, list, str]] = []
+
+    def add_unlinked(reader) -> None:
+        links.extend((len(writer.pages) + n, rect, uri) for n, rect, uri in uri_links(reader))
+        for sheet in reader.pages:
+            writer.add_page(sheet, excluded_keys=["/Annots"])
+
+    add_unlinked(contents)
+    writer.add_outline_item(title="Contents", page_number=len(title.pages))
     sections: dict[tuple[str, ...], object] = {}
+    starts, sheets = [], []
     for page, part in zip(pages, parts, strict=True):
         start = len(writer.pages)
-        writer.append(part, import_outline=False)
+        starts.append(start)
+        sheets.append(anchor_sheets(part))
+        add_unlinked(part)
         parent = None
         for depth in range(1, len(page.sections) + 1):
             key = page.sections[:depth]
@@ -293,6 +391,8 @@ def make_pdf(site: Path, config: dict) -> bytes:
     for sheet, stamp in zip(writer.pages[len(title.pages) :], stamps.pages, strict=True):
         sheet.merge_page(stamp)
         sheet.compress_content_streams()  # merging leaves the page's drawing uncompressed
+    for number, rect, uri in links:
+        writer.add_annotation(number, pdf_link(writer, rect, uri, published, paths, starts, sheets))
     writer.compress_identical_objects()  # each part embeds the same fonts again
     writer.add_metadata(
         {
@@ -305,6 +405,27 @@ def make_pdf(site: Path, config: dict) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def pdf_link(
+    writer, rect: list, uri: str, published: str, paths: list[str], starts: list[int], sheets: list
+):
+    """A link to the sheet that holds uri's place if uri names a page in the PDF, else to uri."""
+    from pypdf.annotations import Link
+    from pypdf.generic import Fit
+
+    place = pdf_place(uri, published, paths)
+    if place is None:
+        return Link(rect=rect, url=uri)
+    part, anchor = place
+    # A link to a page without an anchor, or to one Chromium did not place, opens
+    # the page's first sheet.
+    sheet = starts[part] + sheets[part].get(anchor, 0)
+    # The top of the sheet, not the anchor's own height: Chromium 156 puts some
+    # anchors (inside solutions, footnotes) up to ~170 pt below where they print,
+    # which would scroll the place itself out of view.
+    top = writer.pages[sheet].mediabox.top
+    return Link(rect=rect, target_page_index=sheet, fit=Fit.xyz(top=top))
 
 
 def _copy_outline(writer, reader, items: list, parent, offset: int) -> None:

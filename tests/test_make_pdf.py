@@ -63,6 +63,78 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+class _LeadIns(HTMLParser):
+    """For each equation anchor of a built page, the last words of prose before it.
+
+    Formulas are drawn, so their text is in neither the PDF's text nor these words.
+    """
+
+    SKIPPED = ("mjx-container", "svg", "script", "style")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.words: dict[str, str] = {}
+        self._text: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self._skipping += tag in self.SKIPPED
+        anchor = dict(attrs).get("id") or ""
+        if tag == "span" and anchor.startswith("eq-"):
+            self.words[anchor] = " ".join(" ".join(self._text).split()[-3:])
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skipping -= tag in self.SKIPPED
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self._text.append(data)
+
+
+def placed_text(page) -> list[tuple[float, float, str]]:
+    """The text runs of a PDF page, each with where it starts (x, y)."""
+    runs = []
+
+    def visit(text, cm, tm, font, size) -> None:
+        if text.strip():
+            x, y = tm[4], tm[5]
+            runs.append((x * cm[0] + y * cm[2] + cm[4], x * cm[1] + y * cm[3] + cm[5], text))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def sheet_links(reader, number: int) -> tuple[list[tuple[str, int]], list[str]]:
+    """A sheet's links: (text, sheet it opens) for those inside the PDF, and web addresses."""
+    sheets = {page.indirect_reference.idnum: k for k, page in enumerate(reader.pages)}
+    runs = placed_text(reader.pages[number])
+    inside, web = [], []
+    for annotation in reader.pages[number].annotations or []:
+        annotation = annotation.get_object()
+        if "/A" in annotation:
+            web.append(str(annotation["/A"]["/URI"]))
+            continue
+        x0, y0, x1, y1 = (float(v) for v in annotation["/Rect"])
+        text = "".join(t for x, y, t in runs if x0 - 1 <= x <= x1 and y0 - 1 <= y <= y1)
+        inside.append((flat(text), sheets[annotation["/Dest"][0].idnum]))
+    return inside, web
+
+
+def part_starts(reader) -> dict[str, int]:
+    """The first sheet of each nav page, from the outline."""
+    starts: dict[str, int] = {}
+
+    def walk(outline: list) -> None:
+        for item in outline:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                starts.setdefault(item.title, reader.get_destination_page_number(item))
+
+    walk(reader.outline)
+    return starts
+
+
 def assert_in_order(text: str, needles: list[str]) -> None:
     at = 0
     for needle in needles:
@@ -120,11 +192,13 @@ def test_outline_and_contents_point_at_each_page(built_site: Path, chapter) -> N
 
     walk(reader.outline)
     contents = flat(reader.pages[1].extract_text())
+    contents_links = dict(sheet_links(reader, 1)[0])
     for page in pages:
         h1 = flat(page_text(built_site, page.path).h1)
         number = items[page.title]
         assert h1 in flat(reader.pages[number].extract_text()), page.title
         assert re.search(re.escape(page.title) + rf"\s*{number + 1}\b", contents), page.title
+        assert contents_links[page.title] == number, page.title
 
 
 @pytest.mark.slow
@@ -142,6 +216,99 @@ def test_title_page_and_open_solutions(built_site: Path, chapter) -> None:
     printed = " ".join(flat(p.extract_text()) for p in reader.pages)
     assert first_words in printed, f"{first_words!r}: the solutions were not printed open"
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~_umask()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_equation_references_open_the_sheet_of_their_equation(built_site: Path, chapter) -> None:
+    reader, _ = chapter
+    html = (built_site / "efficient-attention" / "index.html").read_text(encoding="utf-8")
+    lead_ins = _LeadIns()
+    lead_ins.feed(html)
+    numbers = dict(re.findall(r'<a href="#(eq-[a-z0-9-]+)">(\(1\.\d+\))</a>', html))
+    assert len(numbers) >= 5
+    starts = part_starts(reader)
+    first, end = starts["1 Efficient self-attention"], starts["2 RNNs for images"]
+    checked = []
+    for number in range(first, end):
+        for text, sheet in sheet_links(reader, number)[0]:
+            for anchor, label in numbers.items():
+                if text.startswith(label):
+                    assert first <= sheet < end, label
+                    words = lead_ins.words[anchor]
+                    assert words in flat(reader.pages[sheet].extract_text()), (label, words)
+                    checked.append((number, label))
+    # The chapter's first sheet refers to (1.1), and later sheets to equations
+    # printed sheets before them.
+    assert (first, "(1.1)") in checked
+    assert len(checked) >= 8, checked
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_links_to_other_pages_open_that_page(built_site: Path, chapter) -> None:
+    reader, _ = chapter
+    starts = part_starts(reader)
+    home = dict(sheet_links(reader, starts["Home"])[0])
+    assert home["Efficient self-attention"] == starts["1 Efficient self-attention"]
+    assert home["RNNs for images"] == starts["2 RNNs for images"]
+    # The notation page points into the problem pages: at the score formula
+    # (1.1), and at sections whose anchors both problem pages share.
+    lead_ins = _LeadIns()
+    lead_ins.feed((built_site / "efficient-attention" / "index.html").read_text(encoding="utf-8"))
+    problems = {
+        "Problem 1, the score": ("1 Efficient self-attention", lead_ins.words["eq-score"]),
+        "Problem 1, the setting": ("1 Efficient self-attention", "The setting"),
+        "Problem 2, the setting": ("2 RNNs for images", "The setting"),
+        "Problem 1, check yourself": ("1 Efficient self-attention", "Check yourself"),
+        "Problem 1, going further": ("1 Efficient self-attention", "Going further"),
+    }
+    after = {
+        "1 Efficient self-attention": "2 RNNs for images",
+        "2 RNNs for images": "3 Lab notebook",
+    }
+    found = set()
+    for number in range(starts["Notation"], starts["References"]):
+        links = sheet_links(reader, number)[0]
+        # A link broken over two lines is two rectangles, one after the other.
+        for (text, sheet), (rest, _) in zip(links, [*links[1:], ("", 0)], strict=False):
+            for label, (part, words) in problems.items():
+                if f"{text} {rest}".startswith(label):
+                    assert starts[part] <= sheet < starts[after[part]], label
+                    assert words in flat(reader.pages[sheet].extract_text()), label
+                    found.add(label)
+    assert found == set(problems)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_web_links_keep_their_address_and_none_leave_for_the_print_server(
+    built_site: Path, chapter
+) -> None:
+    reader, _ = chapter
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    paths = [p.path for p in make_pdf.nav_pages(config)]
+    web = [uri for number in range(len(reader.pages)) for uri in sheet_links(reader, number)[1]]
+    # The only local addresses are the ones the pages print on purpose.
+    local = re.compile(r'href="(http://127\.0\.0\.1[^"]*)"')
+    written = {uri for path in paths for uri in local.findall(page_html(built_site, path))}
+    assert {uri for uri in web if uri.startswith("http://127.0.0.1")} <= written
+    # Links to the chapter's pages go inside the PDF; only the title page's
+    # "Online" link keeps the site's address.
+    inside = [uri for uri in web if make_pdf.pdf_place(uri, cff["url"], paths) is not None]
+    assert inside == [cff["url"]], inside
+    assert cff["url"] in sheet_links(reader, 0)[1]
+    # The site's files that are not pages of the PDF keep their address.
+    assert cff["url"] + "lab/attention-lab-student.ipynb" in web
+    arxiv = re.compile(r'href="(https://arxiv\.org/[^"]+)"')
+    references = set(arxiv.findall(page_html(built_site, "references/")))
+    assert len(references) >= 5
+    assert references <= set(web)
+
+
+def page_html(site: Path, path: str) -> str:
+    return (site / path / "index.html").read_text(encoding="utf-8")
 
 
 def _umask() -> int:
