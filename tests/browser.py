@@ -187,3 +187,105 @@ TINY_MATH = """() => {
     tiny,
   };
 }"""
+
+
+# --- The widgets (explorers, practice questions) ------------------------------------
+
+# A phone and a desktop width: each widget is tried at both.
+WIDGET_WIDTHS = {"phone": 390, "desktop": 1280}
+
+
+def widget_page(path: str, ready: str):
+    """A module-scoped `page` fixture: the page at path, open in the `chromium` fixture
+    at each of WIDGET_WIDTHS once `ready` matches and its formulas are drawn, with what
+    it did recorded in `page.seen` (a PageWatch)."""
+
+    @pytest.fixture(scope="module", params=list(WIDGET_WIDTHS), ids=list(WIDGET_WIDTHS))
+    def page(request, chromium, built_site: Path) -> Iterator:
+        with serve(built_site) as base:
+            viewport = {"width": WIDGET_WIDTHS[request.param], "height": 900}
+            context = chromium.new_context(viewport=viewport)
+            try:
+                seen = watch(context)
+                tab = context.new_page()
+                tab.goto(base + path, wait_until="load")
+                tab.wait_for_selector(ready)
+                wait_for_math(tab)
+                tab.seen = seen
+                yield tab
+            finally:
+                context.close()
+
+    return page
+
+
+@contextmanager
+def page_without_javascript(browser, site: Path, path: str) -> Iterator:
+    """The page at path of the built site, loaded with JavaScript switched off."""
+    with serve(site) as base:
+        context = browser.new_context(java_script_enabled=False)
+        try:
+            tab = context.new_page()
+            tab.goto(base + path, wait_until="load")
+            yield tab
+        finally:
+            context.close()
+
+
+def field_messages(page, widget: str) -> dict[str, str]:
+    """Every non-empty message beside a field of the widget (its class, such as
+    "mask-explorer"), by the field's data-param."""
+    return page.evaluate(
+        """(widget) => Object.fromEntries([...document.querySelectorAll(`.${widget}__field`)]
+             .map((f) => [f.dataset.param, f.querySelector(`.${widget}__error`).textContent])
+             .filter(([, text]) => text.trim() !== ''))""",
+        widget,
+    )
+
+
+def input_time_ms(page, selector: str, typed: str) -> float:
+    """Milliseconds the page takes to handle `typed` put into the input at selector,
+    from setting the value to the end of its input event's handlers."""
+    return page.evaluate(
+        """([selector, typed]) => {
+             const input = document.querySelector(selector);
+             const start = performance.now();
+             input.value = typed;
+             input.dispatchEvent(new Event('input', { bubbles: true }));
+             return performance.now() - start;
+           }""",
+        [selector, typed],
+    )
+
+
+def tab_stops(page, root: str, named: dict[str, str], most: int = 8) -> list[str]:
+    """Where Tab goes from the focused element, up to `most` stops, ending with "outside"
+    once focus leaves root. A stop is the name in `named` of the first selector it
+    matches, else the data-param of its field, else its tag name."""
+    stops: list[str] = []
+    for _ in range(most):
+        stops.append(
+            page.evaluate(
+                """([root, named]) => {
+                     const a = document.activeElement;
+                     if (!a.closest(root)) return 'outside';
+                     const hit = Object.entries(named).find(([selector]) => a.matches(selector));
+                     if (hit) return hit[1];
+                     return a.closest('[data-param]')?.dataset.param ?? a.tagName;
+                   }""",
+                [root, named],
+            )
+        )
+        if stops[-1] == "outside":
+            break
+        page.keyboard.press("Tab")
+    return stops
+
+
+def box_sizes(locator) -> list[tuple[float, float]]:
+    """(width, height) in CSS px of every element the locator matches."""
+    boxes = locator.evaluate_all(
+        "(els) => els.map((e) => [e.getBoundingClientRect().width,"
+        " e.getBoundingClientRect().height])"
+    )
+    return [(w, h) for w, h in boxes]

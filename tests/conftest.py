@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -117,3 +117,12 @@ def command(tmp_path: Path) -> Callable[[str, list[str]], tuple[int, str, str]]:
         return result.returncode, result.stdout, result.stderr
 
     return run
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator:
+    """One headless Chromium per test module (skips, or in CI fails, without it)."""
+    from browser import launched_chromium
+
+    with launched_chromium() as browser:
+        yield browser

@@ -4,20 +4,25 @@ input at once and says so, and works from the keyboard, at phone and desktop wid
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from attention import DRAW_MAX, PATTERNS, row_counts
-from browser import launched_chromium, serve, wait_for_math, watch
+from browser import (
+    box_sizes,
+    field_messages,
+    input_time_ms,
+    page_without_javascript,
+    tab_stops,
+    widget_page,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PAGE = "efficient-attention/"
 ROOT = ".mask-explorer"
 STATUS = re.compile(r"^(\d+) of (\d+) scores computed; closed form (.+?) = (\d+)(?: \(.*\))?$")
-WIDTHS = {"phone": 390, "desktop": 1280}
 
 # (pattern, n, parameters): each drawn in the browser and checked against the registry.
 # Several are held out from anything the page shows: windows that do not divide n,
@@ -76,26 +81,8 @@ INVALID = [
 ]
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator:
-    """One Chromium for this module (skips or fails before any site is built)."""
-    with launched_chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module", params=list(WIDTHS), ids=list(WIDTHS))
-def page(request, chromium, built_site: Path) -> Iterator:
-    """The Problem 1 page, open in Chromium at a phone and a desktop width, errors recorded."""
-    with serve(built_site) as base:
-        context = chromium.new_context(viewport={"width": WIDTHS[request.param], "height": 900})
-        seen = watch(context)
-        tab = context.new_page()
-        tab.goto(base + PAGE, wait_until="load")
-        tab.wait_for_selector(f"{ROOT} .mask-explorer__grid")
-        wait_for_math(tab)
-        tab.seen = seen
-        yield tab
-        context.close()
+# The Problem 1 page at a phone and a desktop width, errors recorded.
+page = widget_page(PAGE, f"{ROOT} .mask-explorer__grid")
 
 
 def field(page, key: str):
@@ -134,11 +121,7 @@ def shaded_cells(page) -> set[tuple[int, int]]:
 
 def messages(page) -> dict[str, str]:
     """Every non-empty error message, by the parameter it belongs to."""
-    return page.evaluate(
-        """() => Object.fromEntries([...document.querySelectorAll('.mask-explorer__field')]
-             .map((f) => [f.dataset.param, f.querySelector('.mask-explorer__error').textContent])
-             .filter(([, text]) => text.trim() !== ''))"""
-    )
+    return field_messages(page, "mask-explorer")
 
 
 def valid_params(name: str) -> dict[str, int]:
@@ -236,16 +219,7 @@ def test_two_bad_fields_get_one_message_each(page) -> None:
 def test_a_huge_n_is_rejected_at_once(page, typed: str) -> None:
     """With a window set, any n out of range answers within 100 ms with one message."""
     set_inputs(page, "windowed", 12, {"w": 7})
-    elapsed = page.evaluate(
-        """(typed) => {
-             const input = document.querySelector('.mask-explorer [data-param="n"] input');
-             const start = performance.now();
-             input.value = typed;
-             input.dispatchEvent(new Event('input', { bubbles: true }));
-             return performance.now() - start;
-           }""",
-        typed,
-    )
+    elapsed = input_time_ms(page, f'{ROOT} [data-param="n"] input', typed)
     assert elapsed < 100, f"{elapsed:.0f} ms"
     assert messages(page) == {"n": "n must be from 1 to 64."}
 
@@ -273,30 +247,13 @@ def test_one_tab_stop_per_control_then_one_grid_row(page) -> None:
     """Tab visits the pattern list, n, the pattern's parameters and one grid row, then leaves."""
     set_inputs(page, "sparse-fixed", 12, {"l": 4, "c": 1})
     field(page, "pattern").focus()
-    visited = []
-    for _ in range(8):
-        visited.append(
-            page.evaluate(
-                """() => {
-                 const a = document.activeElement;
-                 if (!a.closest('.mask-explorer')) return 'outside';
-                 if (a.hasAttribute('data-row')) return 'row';
-                 return a.closest('[data-param]')?.dataset.param ?? a.tagName;
-               }"""
-            )
-        )
-        if visited[-1] == "outside":
-            break
-        page.keyboard.press("Tab")
+    visited = tab_stops(page, ROOT, {"[data-row]": "row"})
     assert visited == ["pattern", "n", "l", "c", "row", "outside"]
 
 
 def test_touch_targets_are_at_least_24_px(page) -> None:
     set_inputs(page, "sparse-fixed", 12, {"l": 4, "c": 1})
-    boxes = page.locator(f"{ROOT} select, {ROOT} input:visible").evaluate_all(
-        "(els) => els.map((e) => [e.getBoundingClientRect().width,"
-        " e.getBoundingClientRect().height])"
-    )
+    boxes = box_sizes(page.locator(f"{ROOT} select, {ROOT} input:visible"))
     assert len(boxes) == 4
     assert all(w >= 24 and h >= 24 for w, h in boxes), boxes
 
@@ -361,17 +318,11 @@ def test_no_errors_on_the_page(page) -> None:
 
 def test_without_javascript_the_figures_remain(chromium, built_site: Path) -> None:
     """JavaScript off: the page shows the fallback note and its static figures."""
-    with serve(built_site) as base:
-        context = chromium.new_context(java_script_enabled=False)
-        try:
-            tab = context.new_page()
-            tab.goto(base + PAGE, wait_until="load")
-            assert tab.locator(f"{ROOT} .mask-explorer__fallback").is_visible()
-            assert tab.locator(f"{ROOT} .mask-explorer__grid").count() == 0
-            widths = tab.evaluate("() => [...document.images].map((img) => img.naturalWidth)")
-            assert widths and all(widths), f"static figures not shown: {widths}"
-        finally:
-            context.close()
+    with page_without_javascript(chromium, built_site, PAGE) as tab:
+        assert tab.locator(f"{ROOT} .mask-explorer__fallback").is_visible()
+        assert tab.locator(f"{ROOT} .mask-explorer__grid").count() == 0
+        widths = tab.evaluate("() => [...document.images].map((img) => img.naturalWidth)")
+        assert widths and all(widths), f"static figures not shown: {widths}"
 
 
 def test_the_row_is_a_term_of_the_sum(page) -> None:

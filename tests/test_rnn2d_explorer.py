@@ -6,14 +6,22 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import rnn2d
 from attention import evaluate, expression_tree
-from browser import launched_chromium, serve, wait_for_math, watch
+from browser import (
+    box_sizes,
+    field_messages,
+    input_time_ms,
+    page_without_javascript,
+    serve,
+    tab_stops,
+    watch,
+    widget_page,
+)
 from conftest import ROOT as PROJECT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -23,7 +31,6 @@ ROOT = ".rnn2d-explorer"
 WAVE = re.compile(
     r"^Step (\d+) of (\d+): (\d+) cells? computed together; (\d+) done, (\d+) waiting\.$"
 )
-WIDTHS = {"phone": 390, "desktop": 1280}
 LABELS = {
     "n": "Grid size n",
     "step": "Wavefront step",
@@ -74,26 +81,8 @@ INVALID = [
 ]
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator:
-    """One Chromium for this module (skips or fails before any site is built)."""
-    with launched_chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module", params=list(WIDTHS), ids=list(WIDTHS))
-def page(request, chromium, built_site: Path) -> Iterator:
-    """The Problem 2 page, open in Chromium at a phone and a desktop width, errors recorded."""
-    with serve(built_site) as base:
-        context = chromium.new_context(viewport={"width": WIDTHS[request.param], "height": 900})
-        seen = watch(context)
-        tab = context.new_page()
-        tab.goto(base + PAGE, wait_until="load")
-        tab.wait_for_selector(f"{ROOT} .rnn2d-explorer__grid")
-        wait_for_math(tab)
-        tab.seen = seen
-        yield tab
-        context.close()
+# The Problem 2 page at a phone and a desktop width, errors recorded.
+page = widget_page(PAGE, f"{ROOT} .rnn2d-explorer__grid")
 
 
 def control(page, key: str):
@@ -153,11 +142,7 @@ def classes(page, picture: str) -> dict[str, set]:
 
 def messages(page) -> dict[str, str]:
     """Every non-empty error message, by the control it belongs to."""
-    return page.evaluate(
-        """() => Object.fromEntries([...document.querySelectorAll('.rnn2d-explorer__field')]
-             .map((f) => [f.dataset.param, f.querySelector('.rnn2d-explorer__error').textContent])
-             .filter(([, text]) => text.trim() !== ''))"""
-    )
+    return field_messages(page, "rnn2d-explorer")
 
 
 def expected_wave(n: int, step: int) -> dict[str, set]:
@@ -348,16 +333,7 @@ def test_invalid_n_says_the_pictures_are_stale(page, typed: str, message: str) -
 def test_a_huge_n_is_rejected_at_once(page, typed: str) -> None:
     """From the largest grid, any n out of range answers within 100 ms with one message."""
     type_n(page, "32")
-    elapsed = page.evaluate(
-        """(typed) => {
-             const input = document.querySelector('.rnn2d-explorer [data-param="n"] input');
-             const start = performance.now();
-             input.value = typed;
-             input.dispatchEvent(new Event('input', { bubbles: true }));
-             return performance.now() - start;
-           }""",
-        typed,
-    )
+    elapsed = input_time_ms(page, f'{ROOT} [data-param="n"] input', typed)
     assert elapsed < 100, f"{elapsed:.0f} ms"
     assert messages(page) == {"n": "n must be from 1 to 32."}
     type_n(page, "7")
@@ -365,29 +341,12 @@ def test_a_huge_n_is_rejected_at_once(page, typed: str) -> None:
 
 def test_one_tab_stop_per_control_then_the_map(page) -> None:
     control(page, "n").focus()
-    visited = []
-    for _ in range(8):
-        visited.append(
-            page.evaluate(
-                """() => {
-                 const a = document.activeElement;
-                 if (!a.closest('.rnn2d-explorer')) return 'outside';
-                 if (a.classList.contains('rnn2d-explorer__map')) return 'map';
-                 return a.closest('[data-param]')?.dataset.param ?? a.tagName;
-               }"""
-            )
-        )
-        if visited[-1] == "outside":
-            break
-        page.keyboard.press("Tab")
+    visited = tab_stops(page, ROOT, {".rnn2d-explorer__map": "map"})
     assert visited == ["n", "step", "a", "b", "map", "outside"]
 
 
 def test_touch_targets_are_at_least_24_px(page) -> None:
-    boxes = page.locator(f"{ROOT} input, {ROOT} .rnn2d-explorer__map").evaluate_all(
-        "(els) => els.map((e) => [e.getBoundingClientRect().width,"
-        " e.getBoundingClientRect().height])"
-    )
+    boxes = box_sizes(page.locator(f"{ROOT} input, {ROOT} .rnn2d-explorer__map"))
     assert len(boxes) == 5
     assert all(w >= 24 and h >= 24 for w, h in boxes), boxes
 
@@ -455,12 +414,6 @@ def test_mounts_after_instant_navigation(chromium, built_site: Path) -> None:
 
 
 def test_without_javascript_the_fallback_remains(chromium, built_site: Path) -> None:
-    with serve(built_site) as base:
-        context = chromium.new_context(java_script_enabled=False)
-        try:
-            tab = context.new_page()
-            tab.goto(base + PAGE, wait_until="load")
-            assert tab.locator(f"{ROOT} .rnn2d-explorer__fallback").is_visible()
-            assert tab.locator(f"{ROOT} svg").count() == 0
-        finally:
-            context.close()
+    with page_without_javascript(chromium, built_site, PAGE) as tab:
+        assert tab.locator(f"{ROOT} .rnn2d-explorer__fallback").is_visible()
+        assert tab.locator(f"{ROOT} svg").count() == 0

@@ -6,12 +6,9 @@
 (() => {
   "use strict";
 
-  const SVG_NS = "http://www.w3.org/2000/svg";
   // The grid always spans GRID units, so text keeps its size as n grows.
   const GRID = 480;
   const MARGIN = { top: 26, left: 26, right: 44, bottom: 6 };
-  // No valid value is this long; longer text is rejected before it is parsed.
-  const MAX_CHARS = 24;
 
   // document.currentScript is only set while this file first runs, and Material's
   // instant navigation never runs it again: resolve the data's address now.
@@ -20,30 +17,7 @@
   // The shared evaluator of the registry's expression trees (expr.js, loaded first).
   const { evaluate, define, fill } = window.RegistryExpr;
 
-  // One message per field: the first thing wrong with it. Constant time: the
-  // length is bounded before Number() reads the text.
-  const checkField = (spec, input) => {
-    const text = input.value.trim();
-    const range = `${spec.name} must be from ${spec.min} to ${spec.max}.`;
-    // The browser keeps text it cannot read as a number (such as "1e" or 400
-    // nines) to itself and reports an empty value.
-    if (input.validity.badInput) return { error: `${spec.name} must be a whole number from ${spec.min} to ${spec.max}.` };
-    if (text === "") return { error: `Enter a whole number for ${spec.name}.` };
-    if (text.length > MAX_CHARS) return { error: range };
-    const value = Number(text);
-    if (!Number.isFinite(value)) return { error: `${spec.name} must be a number.` };
-    if (!Number.isInteger(value)) return { error: `${spec.name} must be a whole number.` };
-    if (value < spec.min || value > spec.max) return { error: range };
-    return { value };
-  };
-
-  const { el } = window.ChapterWidget;
-
-  const svgEl = (tag, attrs = {}) => {
-    const node = document.createElementNS(SVG_NS, tag);
-    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
-    return node;
-  };
+  const { el, svgEl, controlsForm, checkWhole, showError } = window.ChapterWidget;
 
   const plural = (k) => (k === 1 ? "score" : "scores");
 
@@ -55,9 +29,7 @@
     const specs = new Map([[data.n.name, data.n]]);
     for (const pattern of data.patterns) for (const spec of pattern.params) specs.set(spec.name, spec);
 
-    const form = el("form", { class: "mask-explorer__controls", novalidate: "" });
-    // Enter in a number field would submit the form and reload the page.
-    form.addEventListener("submit", (event) => event.preventDefault());
+    const form = controlsForm("mask-explorer__controls");
 
     const field = (key, label, control) => {
       const wrapper = el("div", { class: "mask-explorer__field", "data-param": key });
@@ -312,13 +284,6 @@
       if (grid) showRow(state.active);
     };
 
-    const setError = (key, message) => {
-      const { control, error } = fields[key];
-      if (error.textContent !== message) error.textContent = message;
-      if (message) control.setAttribute("aria-invalid", "true");
-      else control.removeAttribute("aria-invalid");
-    };
-
     // Validate every field the pattern uses, in constant time, before any drawing.
     const update = () => {
       const pattern = patterns.get(select.value);
@@ -330,7 +295,7 @@
         const { control, wrapper } = fields[spec.name];
         wrapper.hidden = !used.has(spec.name);
         if (!used.has(spec.name)) continue;
-        const checked = checkField(spec, control);
+        const checked = checkWhole(spec, control);
         if (checked.error) errors[spec.name] = checked.error;
         else values[spec.name] = checked.value;
       }
@@ -340,7 +305,7 @@
         if (!(spec.name in values) || !other || !(other in values)) continue;
         if (values[spec.name] > values[other]) errors[spec.name] = `${spec.name} must be at most ${other} = ${values[other]}.`;
       }
-      for (const key of Object.keys(fields)) setError(key, errors[key] || "");
+      for (const key of Object.keys(fields)) showError(fields[key], errors[key] || "");
       const errorCount = Object.keys(errors).length;
       root.classList.toggle("mask-explorer--invalid", errorCount > 0);
       if (errorCount === 0) draw(pattern, values);

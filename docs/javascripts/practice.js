@@ -13,7 +13,7 @@
 
   const DATA_URL = new URL("../assets/practice.json", document.currentScript.src).href;
 
-  const { el } = window.ChapterWidget;
+  const { el, controlsForm } = window.ChapterWidget;
 
   // A number as typed by a reader: digits, a sign, a decimal point; spaces and
   // thousands commas are ignored. Anything else is null.
@@ -130,8 +130,7 @@
   const mountConverter = (root, data) => {
     const { sources, count, row } = data.windows;
     const id = (part) => `window-converter-${part}`;
-    const form = el("form", { class: "practice__form window-converter__controls", novalidate: "" });
-    form.addEventListener("submit", (event) => event.preventDefault());
+    const form = controlsForm("practice__form window-converter__controls");
     const field = (key, label, control) => {
       const wrapper = el("div", { class: "practice__field", "data-field": key });
       control.setAttribute("id", id(key));

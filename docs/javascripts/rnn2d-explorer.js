@@ -7,12 +7,9 @@
 (() => {
   "use strict";
 
-  const SVG_NS = "http://www.w3.org/2000/svg";
   // Each picture spans CELLS units across, so its text keeps its size as n grows.
   const CELLS = 320;
   const MARGIN = { top: 24, left: 24, right: 6, bottom: 6 };
-  // No valid n is this long; longer text is rejected before it is parsed.
-  const MAX_CHARS = 24;
   // The influence's log scale: powers of ten from LOG_LOW (palest) to LOG_HIGH (darkest).
   const LOG_LOW = -4;
   const LOG_HIGH = 4;
@@ -21,33 +18,11 @@
   // instant navigation never runs it again: resolve the data's address now.
   const DATA_URL = new URL("../assets/rnn2d.json", document.currentScript.src).href;
 
-  const { el } = window.ChapterWidget;
-
-  const svgEl = (tag, attrs = {}) => {
-    const node = document.createElementNS(SVG_NS, tag);
-    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
-    return node;
-  };
+  const { el, svgEl, controlsForm, checkWhole, showError } = window.ChapterWidget;
 
   const cells = (k) => (k === 1 ? "cell" : "cells");
   const weight = (value) => value.toFixed(2);
   const short = (value) => (value === 0 ? "0" : value >= 0.01 && value < 1000 ? String(Number(value.toPrecision(3))) : value.toExponential(1));
-
-  // One message for n: the first thing wrong with it. Constant time: the length
-  // is bounded before Number() reads the text.
-  const checkN = (spec, input) => {
-    const text = input.value.trim();
-    const range = `${spec.name} must be from ${spec.min} to ${spec.max}.`;
-    // The browser keeps text it cannot read as a number (such as "1e") to itself.
-    if (input.validity.badInput) return { error: `${spec.name} must be a whole number from ${spec.min} to ${spec.max}.` };
-    if (text === "") return { error: `Enter a whole number for ${spec.name}.` };
-    if (text.length > MAX_CHARS) return { error: range };
-    const value = Number(text);
-    if (!Number.isFinite(value)) return { error: `${spec.name} must be a number.` };
-    if (!Number.isInteger(value)) return { error: `${spec.name} must be a whole number.` };
-    if (value < spec.min || value > spec.max) return { error: range };
-    return { value };
-  };
 
   // A square-celled picture: columns across, rows down, with its two axis titles.
   const picture = (className, columns, rows, across, down) => {
@@ -97,13 +72,6 @@
     const spec = data.n;
     const weights = data.weights.values;
 
-    const form = (className) => {
-      const node = el("form", { class: `rnn2d-explorer__controls ${className}`, novalidate: "" });
-      // Enter in a number field would submit the form and reload the page.
-      node.addEventListener("submit", (event) => event.preventDefault());
-      return node;
-    };
-
     const field = (parent, key, label, control, shown = null) => {
       const wrapper = el("div", { class: "rnn2d-explorer__field", "data-param": key });
       const error = el("span", { id: id(`${key}-error`), class: "rnn2d-explorer__error", "aria-live": "polite" });
@@ -120,7 +88,7 @@
     const slider = (min, max, value) =>
       el("input", { type: "range", min: String(min), max: String(max), step: "1", value: String(value) });
 
-    const waveForm = form("rnn2d-explorer__wave-controls");
+    const waveForm = controlsForm("rnn2d-explorer__controls rnn2d-explorer__wave-controls");
     const nField = field(
       waveForm,
       "n",
@@ -138,7 +106,7 @@
       '<span class="rnn2d-explorer__key rnn2d-explorer__key--waiting"></span> waiting ' +
       '<span class="rnn2d-explorer__key rnn2d-explorer__key--none"></span> unused slot';
 
-    const influenceForm = form("rnn2d-explorer__influence-controls");
+    const influenceForm = controlsForm("rnn2d-explorer__controls rnn2d-explorer__influence-controls");
     const aField = field(influenceForm, "a", "Weight a = W_left", slider(0, weights.length - 1, data.weights.default), el("output", { "aria-hidden": "true" }));
     const bField = field(influenceForm, "b", "Weight b = W_top", slider(0, weights.length - 1, data.weights.default), el("output", { "aria-hidden": "true" }));
     const influenceFigure = el("div", { class: "rnn2d-explorer__figure rnn2d-explorer__influence" });
@@ -348,17 +316,10 @@
       }
     };
 
-    const setError = (message) => {
-      const { control, error } = nField;
-      if (error.textContent !== message) error.textContent = message;
-      if (message) control.setAttribute("aria-invalid", "true");
-      else control.removeAttribute("aria-invalid");
-    };
-
     // Validate n in constant time before any drawing; the sliders cannot go out of range.
     const update = (event) => {
-      const checked = checkN(spec, nField.control);
-      setError(checked.error || "");
+      const checked = checkWhole(spec, nField.control);
+      showError(nField, checked.error || "");
       state.stale = Boolean(checked.error);
       if (state.stale) {
         present();

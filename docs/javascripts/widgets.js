@@ -1,6 +1,7 @@
 // What the chapter's widgets (the two explorers, the practice questions and the
 // window converter) share: their data, fetched once per file, and mounting on every
-// page Material's instant navigation shows, without reloading the scripts.
+// page Material's instant navigation shows, without reloading the scripts; building
+// elements and forms; checking a whole-number field and showing its message.
 (() => {
   "use strict";
 
@@ -23,6 +24,51 @@
     for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
     if (text) node.textContent = text;
     return node;
+  };
+
+  const svgEl = (tag, attrs = {}) => {
+    const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
+    return node;
+  };
+
+  // A form for a widget's controls: Enter in a number field would submit it and
+  // reload the page.
+  const controlsForm = (className) => {
+    const node = el("form", { class: className, novalidate: "" });
+    node.addEventListener("submit", (event) => event.preventDefault());
+    return node;
+  };
+
+  // No valid whole number in a widget is this long; longer text is rejected
+  // before it is parsed.
+  const MAX_CHARS = 24;
+
+  // The first thing wrong with a whole-number field, as { error }, or its { value };
+  // spec gives the field's name, min and max. Constant time: the length is bounded
+  // before Number() reads the text.
+  const checkWhole = (spec, input) => {
+    const text = input.value.trim();
+    const range = `${spec.name} must be from ${spec.min} to ${spec.max}.`;
+    // The browser keeps text it cannot read as a number (such as "1e" or 400
+    // nines) to itself and reports an empty value.
+    if (input.validity.badInput) return { error: `${spec.name} must be a whole number from ${spec.min} to ${spec.max}.` };
+    if (text === "") return { error: `Enter a whole number for ${spec.name}.` };
+    if (text.length > MAX_CHARS) return { error: range };
+    const value = Number(text);
+    if (!Number.isFinite(value)) return { error: `${spec.name} must be a number.` };
+    if (!Number.isInteger(value)) return { error: `${spec.name} must be a whole number.` };
+    if (value < spec.min || value > spec.max) return { error: range };
+    return { value };
+  };
+
+  // A field's message beside its control ("" clears it); the control is marked
+  // invalid while there is one. Unchanged text is not rewritten, so the live
+  // region does not announce it again.
+  const showError = ({ control, error }, message) => {
+    if (error.textContent !== message) error.textContent = message;
+    if (message) control.setAttribute("aria-invalid", "true");
+    else control.removeAttribute("aria-invalid");
   };
 
   // mount(root, index, data) for every not yet mounted element matching selector,
@@ -55,5 +101,5 @@
     }
   };
 
-  window.ChapterWidget = { el, start };
+  window.ChapterWidget = { el, svgEl, controlsForm, checkWhole, showError, start };
 })();
