@@ -227,6 +227,9 @@ def page_without_javascript(browser, site: Path, path: str) -> Iterator:
         try:
             tab = context.new_page()
             tab.goto(base + path, wait_until="load")
+            # Material's script defines document$; if it ran, this page is no test of
+            # what a reader without JavaScript sees.
+            assert tab.evaluate("() => typeof window.document$") == "undefined"
             yield tab
         finally:
             context.close()

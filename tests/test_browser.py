@@ -15,7 +15,6 @@ from browser import (
     TINY_MATH,
     VISIBLE_TEXT,
     PageWatch,
-    launched_chromium,
     local_pages,
     math_counts,
     serve,
@@ -129,13 +128,6 @@ def visit(browser, base: str, path: str) -> PageResult:
     finally:
         context.close()
     return result
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator:
-    """One Chromium for this module."""
-    with launched_chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")

@@ -212,14 +212,6 @@ PAGES = {"attention": "efficient-attention/", "rnn2d": "rnns-for-images/"}
 WIDTHS = {"phone": 390, "desktop": 1280}
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator:
-    from browser import launched_chromium
-
-    with launched_chromium() as browser:
-        yield browser
-
-
 @pytest.fixture(
     scope="module",
     params=[(p, w) for p in PAGES for w in WIDTHS],
