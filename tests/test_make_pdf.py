@@ -181,16 +181,7 @@ def test_outline_and_contents_point_at_each_page(built_site: Path, chapter) -> N
     reader, _ = chapter
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
     pages = make_pdf.nav_pages(config)
-    items: dict[str, int] = {}
-
-    def walk(outline: list) -> None:
-        for item in outline:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                items.setdefault(item.title, reader.get_destination_page_number(item))
-
-    walk(reader.outline)
+    items = part_starts(reader)
     contents = flat(reader.pages[1].extract_text())
     contents_links = dict(sheet_links(reader, 1)[0])
     for page in pages:
