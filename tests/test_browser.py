@@ -478,14 +478,23 @@ def _edge_contrast(png: bytes, background: tuple[int, ...]) -> tuple[float, floa
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_a_cut_off_formula_shows_a_shadow_where_it_scrolls(
-    chromium, base_url: str, scheme: str
+@pytest.mark.parametrize(
+    ("path", "boxes"),
+    [
+        ("efficient-attention/", ".md-content div.arithmatex"),
+        ("notation/", ".md-content .md-typeset__scrollwrap"),
+    ],
+    ids=["formula", "table"],
+)
+def test_a_cut_off_box_shows_a_shadow_where_it_scrolls(
+    chromium, base_url: str, scheme: str, path: str, boxes: str
 ) -> None:
-    """On a phone, a display formula wider than the screen is shaded on the side with more."""
+    """On a phone, a display formula or a table wider than the screen is shaded on the
+    side that has more."""
     context = chromium.new_context(viewport={"width": 390, "height": 800}, color_scheme=scheme)
     try:
         page = context.new_page()
-        page.goto(base_url + "efficient-attention/", wait_until="load")
+        page.goto(base_url + path, wait_until="load")
         page.evaluate("() => document.querySelectorAll('details').forEach((d) => (d.open = true))")
         background = tuple(
             page.evaluate(
@@ -495,10 +504,10 @@ def test_a_cut_off_formula_shows_a_shadow_where_it_scrolls(
         )
         wide = [
             box
-            for box in page.locator(".md-content div.arithmatex").all()
+            for box in page.locator(boxes).all()
             if box.evaluate("(box) => box.scrollWidth > box.clientWidth + 40")
         ]
-        assert wide, "no display formula is wider than a 390px screen"
+        assert wide, f"no {boxes} on {path} is wider than a 390px screen"
         box = wide[0]
         box.scroll_into_view_if_needed()
         left, right = _edge_contrast(box.screenshot(), background)
