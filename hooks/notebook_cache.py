@@ -64,11 +64,15 @@ _used: set[Path] = set()
 _probes: dict[str, tuple[tuple[str, frozenset[str]], subprocess.Popen]] = {}
 
 
+def _stop(probe: subprocess.Popen) -> None:
+    probe.kill()
+    probe.communicate()
+
+
 def _stop_probes() -> None:
     """Stop the probes of a build that ended before it reached their notebooks."""
     for _, probe in _probes.values():
-        probe.kill()
-        probe.communicate()
+        _stop(probe)
     _probes.clear()
 
 
@@ -215,8 +219,7 @@ def on_pre_page(page, config, files):
     started, probe = _probes.pop(page.file.src_uri, (None, None))
     if started != arguments:  # the notebook changed since on_files, or was not seen there
         if probe is not None:
-            probe.kill()
-            probe.communicate()
+            _stop(probe)
         probe = start_probe(*arguments)
     environment = probe_result(probe)
     key = cache_key(source.read_bytes(), dict(plugin.config), environment)

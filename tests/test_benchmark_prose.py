@@ -44,6 +44,9 @@ FORMULA = re.compile(r"(?<=[\^/*(+\-−])\d+|(?<=[\^/*(+\-−] )\d+|\d+(?= ?[\^/
 NOT_FACTS = re.compile(
     r"Problem \d+|\bfloat\d+\b|\b\d+D\b|\b[A-Z][a-z]+(?: et al\.)?, \d{4}\b|\]\([^)\s]+\)"
 )
+# Phrases that hold two numbers of the run; one Fact checks each number.
+AGAINST = re.compile(r"(\d+(?:\.\d+)?) against (?:an? (?:count|step) ratio of )?(\d+(?:\.\d+)?)")
+TWO_CASES_AT_ONE_SIZE = re.compile(r"(\d+(?:\.\d+)?) and (\d+(?:\.\d+)?) at \\\(n = \d+\\\)")
 
 
 def load() -> dict:
@@ -230,23 +233,23 @@ FACTS = [
     ),
     Fact(
         "a speedup against its count ratio",
-        re.compile(r"(\d+(?:\.\d+)?) against (?:an? (?:count|step) ratio of )?(\d+(?:\.\d+)?)"),
+        AGAINST,
         _pair,
     ),
     Fact(
         "a count ratio against its speedup",
-        re.compile(r"(\d+(?:\.\d+)?) against (?:an? (?:count|step) ratio of )?(\d+(?:\.\d+)?)"),
+        AGAINST,
         _pair,
         number=2,
     ),
     Fact(
         "one quantity of two cases at one size",
-        re.compile(r"(\d+(?:\.\d+)?) and (\d+(?:\.\d+)?) at \\\(n = \d+\\\)"),
+        TWO_CASES_AT_ONE_SIZE,
         _two_cases,
     ),
     Fact(
         "one quantity of two cases at one size, the second",
-        re.compile(r"(\d+(?:\.\d+)?) and (\d+(?:\.\d+)?) at \\\(n = \d+\\\)"),
+        TWO_CASES_AT_ONE_SIZE,
         _two_cases,
         number=2,
     ),

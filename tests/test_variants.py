@@ -140,24 +140,22 @@ def test_another_seed_gives_other_numbers() -> None:
     assert changed >= 28, f"only {changed} of 30 students got new numbers"
 
 
-@pytest.mark.slow
-def test_same_inputs_give_the_same_bytes_markdown_and_svg(tmp_path: Path) -> None:
-    roster = roster_of(tmp_path, 5)
+def _two_runs(tmp_path: Path, students: int, *options: str, timeout: float) -> list[dict]:
+    """The files of two runs on one roster and seed, into tmp_path/one and tmp_path/two."""
+    roster = roster_of(tmp_path, students)
     runs = []
     for name in ("one", "two"):
-        result = run_script(
-            "variants.py",
-            "--roster",
-            str(roster),
-            "--seed",
-            SEED,
-            "--out",
-            str(tmp_path / name),
-            "--no-pdf",
-            timeout=180,
-        )
+        out = str(tmp_path / name)
+        args = ("--roster", str(roster), "--seed", SEED, "--out", out, *options)
+        result = run_script("variants.py", *args, timeout=timeout)
         assert result.returncode == 0, result.stderr
         runs.append(tree(tmp_path / name))
+    return runs
+
+
+@pytest.mark.slow
+def test_same_inputs_give_the_same_bytes_markdown_and_svg(tmp_path: Path) -> None:
+    runs = _two_runs(tmp_path, 5, "--no-pdf", timeout=180)
     assert runs[0] == runs[1]
     assert "answer-key.csv" in runs[0] and "key/a1/windowed.svg" in runs[0]
 
@@ -166,21 +164,7 @@ def test_same_inputs_give_the_same_bytes_markdown_and_svg(tmp_path: Path) -> Non
 @pytest.mark.browser
 def test_same_inputs_give_the_same_bytes_pdfs_included(tmp_path: Path) -> None:
     require_chromium()
-    roster = roster_of(tmp_path, 3)
-    runs = []
-    for name in ("one", "two"):
-        result = run_script(
-            "variants.py",
-            "--roster",
-            str(roster),
-            "--seed",
-            SEED,
-            "--out",
-            str(tmp_path / name),
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stderr
-        runs.append(tree(tmp_path / name))
+    runs = _two_runs(tmp_path, 3, timeout=300)
     assert runs[0] == runs[1]
     assert {"sheets/a1.pdf", "sheets/s002.pdf", "sheets/s003.pdf"} <= runs[0].keys()
 
