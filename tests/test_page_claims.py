@@ -84,3 +84,22 @@ def test_the_page_says_which_kernels_scale_the_queries_and_which_the_scores() ->
         assert said[1] in scaled, (
             f"the page says the {name} scales the {said[1]}; it scales {scaled}"
         )
+
+
+# Whether the lab is the homework's Problem 3 -----------------------------------
+
+LAB_AND_PROBLEM_3 = "lab-and-problem-3.md"
+PAGES_ON_PROBLEM_3 = ("docs/index.md", "docs/lab/index.md", "docs/instructors.md")
+
+
+def test_every_page_that_names_problem_3_says_the_same_about_the_lab() -> None:
+    snippet = " ".join((ROOT / "docs/snippets" / LAB_AND_PROBLEM_3).read_text().split())
+    assert "does not reproduce" in snippet and "in place of Problem 3" in snippet
+    for page in PAGES_ON_PROBLEM_3:
+        text = (ROOT / page).read_text()
+        assert f'--8<-- "{LAB_AND_PROBLEM_3}"' in text, (
+            f"{page} does not include {LAB_AND_PROBLEM_3}"
+        )
+        # Outside that statement, no page may call the lab Problem 3 or the homework's notebook.
+        for claim in ("Problem 3 is", "Problem 3 of the homework is", "comes with the homework"):
+            assert claim not in text, f"{page} says {claim!r} outside {LAB_AND_PROBLEM_3}"
