@@ -362,6 +362,16 @@ def test_benchmark_prose_matches_the_recorded_run(name: str) -> None:
     assert not problems, f"{name} disagrees with {BENCHMARK.name}:\n" + "\n".join(problems)
 
 
+def test_the_attention_prose_names_the_kernels_in_one_order() -> None:
+    """Windowed first, sliding window second, as the tiles table lists them, in every
+    sentence that names both, so that "A and B" pairs read the same way throughout."""
+    for sentence in sentences(prose(SNIPPETS / "attention-benchmark.md")):
+        windowed = re.search(r"\bwindowed\b", sentence, re.I)
+        sliding = re.search(r"\bsliding[- ]window\b", sentence, re.I)
+        if windowed and sliding:
+            assert windowed.start() < sliding.start(), f"sliding window named first: {sentence}"
+
+
 # Each change to the recorded run that the prose must notice, and the words that say so.
 DRIFTS = [
     ("attention-benchmark.md", lambda d: d["machine"].update(cores=4), "2-core"),
