@@ -42,7 +42,7 @@ def brute_force(name: str, env: dict) -> int:
         return int(PATTERNS["strided"].mask(env["n"], t=env["t"]).sum())
     if name == "windowed-count":
         return int(PATTERNS["windowed"].mask(env["n"], w=env["w"]).sum())
-    if name == "strided-row":
+    if name in ("strided-row", "strided-row-late"):
         return int(PATTERNS["strided"].mask(env["n"], t=env["t"])[env["i"] - 1].sum())
     if name == "rnn2d-steps":
         # One step per distinct anti-diagonal i + j: cells on it depend on none of each other.
@@ -68,6 +68,7 @@ def test_every_question_has_a_brute_force(question) -> None:
         "library-window",
         "windowed-count",
         "strided-row",
+        "strided-row-late",
         "rnn2d-steps",
         "rnn2d-parameters",
         *RNN_COUNTS,
@@ -120,6 +121,67 @@ def test_most_draws_are_kept(question) -> None:
     """The browser redraws a draw that fails the requirement: most must pass."""
     everything = sum(1 for _ in every_draw(dataclasses.replace(question, require="True")))
     assert sum(1 for _ in every_draw(question)) >= everything / 2
+
+
+def test_row_questions_ask_both_regimes() -> None:
+    """Rows up to t + 1 count as in causal attention, later rows t + 1 each: the row
+    questions draw rows of both kinds."""
+    rows = [env for q in QUESTIONS if q.name.startswith("strided-row") for env in every_draw(q)]
+    assert any(env["i"] <= env["t"] + 1 for env in rows)
+    assert any(env["i"] >= env["t"] + 2 for env in rows)
+
+
+def _diagnosis(question: str, value: str) -> str:
+    (mistake,) = (m for m in _question(question).mistakes if m.answer == value)
+    return mistake.diagnosis
+
+
+def test_the_row_step_diagnosis_names_the_neighbour_in_the_row() -> None:
+    """What keeps a row from running as one step is the neighbour in that row: x[i, j] has
+    i the column, so h(i - 1, j), the left neighbour, shares row j (scripts/rnn2d.py)."""
+    said = _diagnosis("rnn2d-steps", "n")
+    assert "left neighbour" in said and "above" not in said, said
+
+
+def test_the_sigma_reading_is_named() -> None:
+    """n^2 (2hc + 4h^2) is the operations with one sigma per hidden unit counted too, the
+    rubric's full-credit reading: the diagnosis says so rather than calling it a slip."""
+    question = _question("rnn2d-operations")
+    value = "n * n * (2 * h * c + 4 * h * h)"
+    for n, c, h in [(1, 1, 1), (3, 2, 3), (2, 3, 4)]:
+        x = np.random.default_rng(0).normal(size=(n, n, c))
+        _, count = rnn2d_counted(x, *init_weights(c, h, np.random.default_rng(1)))
+        with_sigma = count.multiplies + count.adds + count.nonlinearities
+        env = {"n": n, "c": c, "h": h}
+        assert evaluate(expression_tree(value), env) == with_sigma
+        assert answer(question, env) == with_sigma - count.nonlinearities
+    said = _diagnosis("rnn2d-operations", value)
+    assert "σ" in said and "full credit" in said, said
+
+
+def test_the_adds_diagnosis_describes_a_mistake_that_gives_the_number() -> None:
+    """n^2 (hc + 2h^2) adds is one add per multiply and none for the vector sums; with the
+    2h sums kept it would be n^2 (hc + 2h^2 + 2h), so the diagnosis names both slips."""
+    value = "n * n * (h * c + 2 * h * h)"
+    for n, c, h in [(1, 1, 1), (3, 2, 3), (2, 3, 4)]:
+        x = np.random.default_rng(0).normal(size=(n, n, c))
+        _, count = rnn2d_counted(x, *init_weights(c, h, np.random.default_rng(1)))
+        one_add_per_multiply = count.multiplies
+        assert evaluate(expression_tree(value), {"n": n, "c": c, "h": h}) == one_add_per_multiply
+    said = _diagnosis("rnn2d-adds", value)
+    assert "one add per multiply" in said and "none for summing" in said, said
+
+
+def test_prompts_stand_alone_and_agree_in_number() -> None:
+    """Every question draws its own numbers, so none says "same layer"; a drawn number
+    that can be 1 is never followed by a plural noun ("c = 1 input channels")."""
+    for question in QUESTIONS:
+        assert "same" not in question.prompt.lower(), question.name
+        for draw in question.draws:
+            lowest = min(env[draw.name] for env in every_draw(question))
+            placeholder = re.escape("{" + draw.name + "}")
+            plural = re.search(placeholder + r" (?:[a-z]+ )?[a-z]+s\b", question.prompt)
+            assert not (lowest == 1 and plural), (question.name, plural and plural[0])
 
 
 def test_each_page_has_four_questions() -> None:
