@@ -69,6 +69,7 @@ def _kernel(pattern: str) -> dict | None:
     return {
         "label": kernel.label,
         "tiles": kernel.tiles,
+        "wholeGrid": kernel.whole_grid,
         "rule": expression_tree(kernel.rule),
         "where": _where(kernel.where),
     }

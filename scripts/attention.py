@@ -430,7 +430,8 @@ def markdown_table(name: str) -> str:
 class Kernel:
     """The cells one benchmark kernel of attention_kernels.py really computes: the pattern
     it serves, and its tiles as a rule for (query i, key j), 0-based, with the helper
-    names the rule uses. Padding outside the n x n grid is not a cell."""
+    names the rule uses. Padding outside the n x n grid is not a cell. `whole_grid` says
+    why the tiles can cover the whole grid when they do."""
 
     name: str
     label: str
@@ -438,6 +439,7 @@ class Kernel:
     rule: str
     where: tuple[tuple[str, str], ...]
     tiles: str
+    whole_grid: str
 
     def mask(self, n: int, **params: int) -> np.ndarray:
         """The boolean (n, n) mask of the cells inside the kernel's tiles."""
@@ -454,15 +456,20 @@ KERNEL_BLOCK = 16
 KERNELS: dict[str, Kernel] = {
     k.pattern: k
     for k in (
-        # v = min(w, n) as the kernel clips it; a = v // 2 queries in each window's first tile.
+        # v = min(w, n) as the kernel clips it; a = v // 2 queries in each full window's
+        # first tile. The r = n mod v tokens left over from f on form a short last window,
+        # which the kernel splits the same way at b = r // 2.
         Kernel(
             "windowed",
             "Windowed kernel",
             "windowed",
-            "i // v == j // v and (i % v >= a or j % v < a)",
-            (("v", "min(w, n)"), ("a", "v // 2")),
-            "per window, its first w/2 queries against its first w/2 keys, and its "
-            "last w − w/2 queries against all w keys of the window",
+            "i // v == j // v and (i < f and (i % v >= a or j % v < a)"
+            " or i >= f and (i - f >= b or j - f < b))",
+            (("v", "min(w, n)"), ("a", "v // 2"), ("r", "n % v"), ("f", "n - r"), ("b", "r // 2")),
+            "per window, its first w/2 queries (rounded down) against its first w/2 keys, and"
+            " its other queries against all the window's keys; a short last window is split"
+            " the same way at half its own length",
+            "",
         ),
         # Block of b queries from f = b (i // b): keys from f - s to the block's last query.
         Kernel(
@@ -473,6 +480,9 @@ KERNELS: dict[str, Kernel] = {
             (("s", "min(t, n - 1)"), ("b", f"min({KERNEL_BLOCK}, n)")),
             f"queries in blocks of {KERNEL_BLOCK}, each block against the keys from t "
             "before its first query to its last query",
+            f"Here one block of up to {KERNEL_BLOCK} queries with the t keys before it spans"
+            " the whole grid, so the kernel computes every cell, as dense attention does; it"
+            f" saves work once n is several blocks of {KERNEL_BLOCK} long (try n = 64).",
         ),
     )
 }

@@ -259,9 +259,11 @@
       svg.insertBefore(defs, svg.firstChild);
       svg.insertBefore(wasted, overlay);
       Object.assign(kernelStatus.dataset, { computed, needed, wasted: computed - needed });
+      // Tiles larger than the grid hatch all of it: say why, rather than leave it a puzzle.
+      const whole = computed === n * n && computed > needed ? ` ${kernel.wholeGrid}` : "";
       kernelStatus.textContent =
         `${kernel.label}: ${kernel.tiles}. In this grid it computes ${computed} cells, ` +
-        `of which the pattern needs ${needed}; ${computed - needed} are wasted (hatched).`;
+        `of which the pattern needs ${needed}; ${computed - needed} are wasted (hatched).${whole}`;
     };
 
     toggle.addEventListener("change", () => update());
