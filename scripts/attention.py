@@ -492,7 +492,8 @@ KERNELS: dict[str, Kernel] = {
 class WindowName:
     """How one paper or library writes a causal window, and the look-back t it means.
 
-    `t` is an expression in the library's W; `even` when W must be even."""
+    `t` is an expression in the library's W; `even` when W must be even; `one_sided`
+    says what a count leaves out when the source's window reaches both ways."""
 
     source: str
     parameter: str
@@ -501,6 +502,7 @@ class WindowName:
     url: str
     low: int = 1
     even: bool = False
+    one_sided: str = ""
 
 
 # One table for Table 1.2's converter: a window W in each source, as this page's look-back.
@@ -528,6 +530,8 @@ WINDOW_NAMES: tuple[WindowName, ...] = (
         "modeling_longformer.py",
         low=2,
         even=True,
+        one_sided="One-sided count, the causal reading: Longformer's window also reaches"
+        " W/2 keys after the token, which these counts leave out.",
     ),
     WindowName(
         "allenai/longformer",
@@ -535,6 +539,8 @@ WINDOW_NAMES: tuple[WindowName, ...] = (
         "W on each side, plus itself",
         "W",
         "https://github.com/allenai/longformer/blob/master/longformer/longformer.py",
+        one_sided="One-sided count, the causal reading: Longformer's window also reaches"
+        " W keys after the token, which these counts leave out.",
     ),
     WindowName(
         "FlashAttention",

@@ -394,6 +394,7 @@ def practice_data() -> dict:
                     "url": w.url,
                     "low": w.low,
                     "even": w.even,
+                    "oneSided": w.one_sided,
                 }
                 for w in WINDOW_NAMES
             ],

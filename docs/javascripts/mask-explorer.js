@@ -8,7 +8,12 @@
 
   // The grid always spans GRID units, so text keeps its size as n grows.
   const GRID = 480;
-  const MARGIN = { top: 26, left: 26, right: 44, bottom: 6 };
+  // Room above and left of the grid for the axis titles and the row and column numbers.
+  const MARGIN = { top: 50, left: 54, right: 44, bottom: 6 };
+  // Rows and columns are numbered every STEPS[k]-th, the first step that leaves at
+  // least LABEL_GAP units between numbers.
+  const STEPS = [1, 2, 5, 10];
+  const LABEL_GAP = 30;
 
   // document.currentScript is only set while this file first runs, and Material's
   // instant navigation never runs it again: resolve the data's address now.
@@ -58,6 +63,13 @@
       fields[spec.name] = field(spec.name, spec.label, input);
     }
 
+    // How to pick a row, in the words of the reader's pointer.
+    const touch = window.matchMedia("(pointer: coarse)").matches;
+    const hint = el(
+      "p",
+      { class: "mask-explorer__hint", id: id("hint") },
+      touch ? "Tap a row to read its count." : "Click or point at a row to read its count; arrow keys move it.",
+    );
     const figure = el("div", { class: "mask-explorer__figure" });
     const status = el("p", { class: "mask-explorer__status", role: "status", id: id("status") });
     const readout = el("p", { class: "mask-explorer__row", id: id("row") });
@@ -70,7 +82,7 @@
     const kernelStatus = el("p", { class: "mask-explorer__kernel-status", id: id("kernel-status") });
     kernelBox.append(el("div", { class: "mask-explorer__toggle" }), kernelStatus);
     kernelBox.firstChild.append(toggle, toggleLabel);
-    root.replaceChildren(form, figure, status, readout, terms, kernelBox);
+    root.replaceChildren(form, hint, figure, status, readout, terms, kernelBox);
     root.classList.add("mask-explorer--ready");
 
     const state = { grid: null, active: 0, stale: false };
@@ -120,6 +132,7 @@
         class: "mask-explorer__grid",
         viewBox: `0 0 ${width} ${height}`,
         role: "list",
+        "aria-describedby": id("hint"),
         focusable: "false",
         tabindex: "-1",
       });
@@ -127,14 +140,25 @@
       decor.append(
         svgEl("rect", { class: "mask-explorer__empty", x: MARGIN.left, y: MARGIN.top, width: GRID, height: GRID }),
       );
-      const axisKeys = svgEl("text", { class: "mask-explorer__axis", x: MARGIN.left, y: 16 });
+      const axisKeys = svgEl("text", { class: "mask-explorer__axis", x: MARGIN.left, y: 18 });
       axisKeys.textContent = "keys j →";
       const axisQueries = svgEl("text", {
         class: "mask-explorer__axis",
-        transform: `translate(16 ${MARGIN.top}) rotate(90)`,
+        transform: `translate(6 ${MARGIN.top}) rotate(90)`,
       });
       axisQueries.textContent = "queries i →";
       decor.append(axisKeys, axisQueries);
+      // Rows and columns numbered from 1, as the pages count them.
+      const step = STEPS.find((k) => k * cell >= LABEL_GAP) ?? STEPS[STEPS.length - 1];
+      for (let k = 1; k <= n; k += 1) {
+        if (k !== 1 && k % step !== 0) continue;
+        const middle = (k - 0.5) * cell;
+        const column = svgEl("text", { class: "mask-explorer__number", x: MARGIN.left + middle, y: MARGIN.top - 6, "text-anchor": "middle" });
+        const row = svgEl("text", { class: "mask-explorer__number", x: MARGIN.left - 5, y: MARGIN.top + middle, "text-anchor": "end", "dominant-baseline": "central" });
+        column.textContent = String(k);
+        row.textContent = String(k);
+        decor.append(column, row);
+      }
       svg.append(decor);
 
       const rows = [];
@@ -206,10 +230,13 @@
       state.grid = { n, cell, rows, rowCounts, rowTerms, rowSum, rowRule: pattern.rowRule, highlight, rowLabel, svg, alt, summary };
       showRow(state.active);
 
-      svg.addEventListener("pointermove", (event) => {
-        const g = event.target.closest("[data-row]");
-        if (g) showRow(Number(g.dataset.row));
-      });
+      // A pointer over a row, or a tap or click on it, picks that row.
+      for (const kind of ["pointermove", "click"]) {
+        svg.addEventListener(kind, (event) => {
+          const g = event.target.closest("[data-row]");
+          if (g) showRow(Number(g.dataset.row));
+        });
+      }
       svg.addEventListener("focusin", (event) => {
         const g = event.target.closest("[data-row]");
         if (g) showRow(Number(g.dataset.row));
