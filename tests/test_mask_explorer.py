@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from attention import DRAW_MAX, PATTERNS, row_counts
+from attention import DRAW_MAX, KERNELS, PATTERNS, row_counts
 from browser import (
     box_sizes,
     field_messages,
@@ -344,6 +344,7 @@ def test_the_row_is_a_term_of_the_sum(page) -> None:
 KERNEL_CASES = [
     ("windowed", 12, {"w": 4}),
     ("windowed", 12, {"w": 5}),
+    ("windowed", 17, {"w": 7}),
     ("windowed", 7, {"w": 64}),
     ("windowed", 33, {"w": 1}),
     ("strided", 12, {"t": 3}),
@@ -374,6 +375,11 @@ def test_kernel_overlay_counts_the_kernel_tiles(page, name: str, n: int, params:
         "wasted": int((tiles & ~needed).sum()),
     }
     assert f"computes {counts['computed']} cells" in status.inner_text()
+    # Tiles that cover the whole grid come with the reason.
+    whole = counts["computed"] == n * n and counts["wasted"] > 0
+    assert status.inner_text().endswith(KERNELS[name].whole_grid if whole else "(hatched)."), (
+        status.inner_text()
+    )
     hatched = page.locator(f"{ROOT} .mask-explorer__wasted").evaluate_all(
         "(cells) => cells.map((cell) => cell.dataset.cell)"
     )

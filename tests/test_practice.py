@@ -338,8 +338,9 @@ def answer_with_keyboard(page, question, text: str) -> str:
     return target.locator('[role="status"]').inner_text().strip()
 
 
-def status_height(page, question) -> float:
-    return box(page, question).evaluate("(b) => b.getBoundingClientRect().height")
+def card_top(page, question) -> float:
+    """Where the question's card starts on the page: what an answer never moves."""
+    return box(page, question).evaluate("(b) => b.getBoundingClientRect().top + window.scrollY")
 
 
 def fill(template: str, env: dict) -> str:
@@ -355,10 +356,10 @@ def number(value) -> str:
 @pytest.mark.browser
 def test_each_answer_gets_its_verdict(page) -> None:
     """With the keyboard only: the answer says Correct, each mistake its diagnosis, an
-    unrelated number Not yet; the question's box keeps its height throughout."""
+    unrelated number Not yet; the question's card stays where it was throughout."""
     for question in questions_on(page):
         env = values(page, question)
-        height = status_height(page, question)
+        top = card_top(page, question)
         right = answer(question, env)
         assert answer_with_keyboard(page, question, number(right)).startswith("Correct")
         for mistake, value in zip(question.mistakes, mistakes(question, env), strict=True):
@@ -371,7 +372,7 @@ def test_each_answer_gets_its_verdict(page) -> None:
         unrelated = next(v for v in range(10**6 + 7, 10**7) if v not in others)
         assert answer_with_keyboard(page, question, str(unrelated)).startswith("Not yet. Hint:")
         assert answer_with_keyboard(page, question, "twelve").startswith("Write your answer")
-        assert status_height(page, question) == height, question.name
+        assert card_top(page, question) == top, question.name
 
 
 def allowed(question, shown: dict) -> bool:
@@ -391,14 +392,14 @@ def allowed(question, shown: dict) -> bool:
 def test_new_numbers_stay_in_range(page) -> None:
     """New numbers (pressed with the keyboard) draws a different, allowed set."""
     for question in questions_on(page):
-        height = status_height(page, question)
+        top = card_top(page, question)
         for _ in range(5):
             before = values(page, question)
             box(page, question).get_by_role("button", name="New numbers").focus()
             page.keyboard.press("Enter")
             after = values(page, question)
             assert after != before and allowed(question, after), (question.name, after)
-            assert status_height(page, question) == height, question.name
+            assert card_top(page, question) == top, question.name
 
 
 @pytest.mark.slow
@@ -434,7 +435,11 @@ def test_converter_gives_the_registry_counts(page) -> None:
             t = evaluate(expression_tree(row.t), {"W": w})
             assert status.get_attribute("data-t") == str(t), (row.source, w)
             assert status.get_attribute("data-count") == str(PATTERNS["strided"].count(n, t=t))
+            # A window that reaches both ways is counted on its causal side, and says so.
+            assert status.inner_text().endswith(row.one_sided or "dot products."), row.source
         assert root.locator(f'a[href="{row.url}"]').count() == 1
+        # The list names the source alone: a phone's list shows it whole.
+        assert root.get_by_label("Library").locator("option").nth(index).inner_text() == row.source
     longformer = next(k for k, r in enumerate(WINDOW_NAMES) if r.even)
     root.get_by_label("Library").select_option(str(longformer))
     root.get_by_label("Window W").fill("5")
