@@ -152,7 +152,8 @@ ALT = "{title}: {count} of {total} scores computed"
 class Pattern:
     """A named mask: its parameters, its rule for (query i, key j), its closed-form
     count with the helper names it defines, its row rule (rows from 1 as on the pages),
-    and how the pages write them in TeX."""
+    and how the pages write them in TeX; `symbols` gives the page's symbol for a helper
+    name where the two differ (the widgets write the expressions as TeX with them)."""
 
     name: str
     label: str
@@ -165,6 +166,7 @@ class Pattern:
     row_tex: str
     time_tex: str
     memory_tex: str
+    symbols: tuple[tuple[str, str], ...] = ()
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -263,15 +265,17 @@ PATTERNS: dict[str, Pattern] = {
             r"\min(i-1, t) + 1",
             r"\Theta(n(t+1)d)",
             r"\Theta(n(t+1))",
+            (("s", "t'"),),
         ),
-        # q full windows, then a last window of the r tokens left when w does not divide n.
+        # n // w full windows, then a last window of the r tokens left when w does not
+        # divide n.
         Pattern(
             "windowed",
             "Windowed",
             (W,),
             "j <= i and i // w == j // w",
-            "q * w * (w + 1) / 2 + r * (r + 1) / 2",
-            (("q", "n // w"), ("r", "n % w")),
+            "n // w * w * (w + 1) / 2 + r * (r + 1) / 2",
+            (("r", "n % w"),),
             "(i - 1) % w + 1",
             r"n(w+1)/2",
             r"((i-1) \bmod w) + 1",

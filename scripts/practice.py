@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from attention import PATTERNS, WINDOW_NAMES, evaluate, expression_tree
+from expression_tex import tex
 from rnn2d import ADDS, CELL_UPDATES, MULTIPLIES, OPERATIONS, PARAMETERS, WAVEFRONT_STEPS
 
 
@@ -390,7 +391,7 @@ def practice_data() -> dict:
                     "parameter": w.parameter,
                     "keys": w.keys,
                     "t": expression_tree(w.t),
-                    "tText": w.t,
+                    "tTex": f"t = {tex(w.t)}",
                     "url": w.url,
                     "low": w.low,
                     "even": w.even,

@@ -18,6 +18,8 @@ import attention_kernels
 import numpy as np
 import pytest
 from attention import KERNEL_BLOCK, KERNELS, PATTERNS, WINDOW_NAMES, evaluate, expression_tree
+from browser import text_with_tex
+from expression_tex import tex
 from practice import QUESTIONS, answer, environment, every_draw, mistakes
 from rnn2d import init_weights, rnn2d_counted
 
@@ -434,6 +436,7 @@ def test_converter_gives_the_registry_counts(page) -> None:
             root.get_by_label("Sequence length n").fill(str(n))
             t = evaluate(expression_tree(row.t), {"W": w})
             assert status.get_attribute("data-t") == str(t), (row.source, w)
+            assert text_with_tex(status).startswith(f"Look-back t = {tex(row.t)} = "), row.source
             assert status.get_attribute("data-count") == str(PATTERNS["strided"].count(n, t=t))
             # A window that reaches both ways is counted on its causal side, and says so.
             assert status.inner_text().endswith(row.one_sided or "dot products."), row.source

@@ -22,7 +22,8 @@
   // The shared evaluator of the registry's expression trees (expr.js, loaded first).
   const { evaluate, define, fill } = window.RegistryExpr;
 
-  const { el, svgEl, controlsForm, checkWhole, showError } = window.ChapterWidget;
+  const { el, svgEl, controlsForm, checkWhole, showError, formula } = window.ChapterWidget;
+  const text = (words) => document.createTextNode(words);
 
   const plural = (k) => (k === 1 ? "score" : "scores");
 
@@ -111,7 +112,7 @@
       const shown = [...new Set([0, 1, 2, r - 1, r, r + 1, last - 1, last])]
         .filter((k) => k >= 0 && k <= last)
         .sort((a, b) => a - b);
-      const parts = [document.createTextNode(`Row ${r + 1} computes ${rowTerms[r]} = ${rowRule.text} at i = ${r + 1}: term ${r + 1} of `)];
+      const parts = [text(`Row ${r + 1} computes ${rowTerms[r]} = `), formula(rowRule.tex), text(` at i = ${r + 1}: term ${r + 1} of `)];
       shown.forEach((k, index) => {
         if (index > 0) parts.push(document.createTextNode(k - shown[index - 1] > 1 ? " + … + " : " + "));
         parts.push(k === r ? el("mark", {}, String(rowTerms[k])) : document.createTextNode(String(rowTerms[k])));
@@ -210,18 +211,21 @@
       overlay.append(highlight, rowLabel);
       svg.append(overlay);
 
-      // The closed form and its helper names (such as q = n // w), from the registry.
-      const closedEnv = { ...values };
-      const notes = pattern.where.map((name) => {
-        closedEnv[name.name] = evaluate(name.tree, closedEnv);
-        return `${name.name} = ${name.text} = ${closedEnv[name.name]}`;
-      });
+      // The closed form and its helper names (such as r = n mod w), from the registry,
+      // drawn as the page draws them.
+      const closedEnv = define(pattern.where, values);
       const closed = evaluate(pattern.closedForm.tree, closedEnv);
-      const note = notes.length ? ` (${notes.join(", ")})` : "";
+      const summary = () => {
+        const parts = [text(`${shaded} of ${n * n} scores computed; closed form `), formula(pattern.closedForm.tex), text(` = ${closed}`)];
+        pattern.where.forEach((name, k) => {
+          parts.push(text(k === 0 ? " (" : ", "), formula(name.tex), text(` = ${closedEnv[name.name]}`));
+        });
+        if (pattern.where.length) parts.push(text(")"));
+        return parts;
+      };
       const numbers = ["n", ...pattern.params.map((spec) => spec.name)].map((key) => `${key} = ${values[key]}`);
       const title = fill(data.title, { label: pattern.label, numbers: numbers.join(", ") });
       const alt = fill(data.alt, { title, count: shaded, total: n * n });
-      const summary = `${shaded} of ${n * n} scores computed; closed form ${pattern.closedForm.text} = ${closed}${note}`;
       // The row rule counts rows from 1, as the pages do.
       const rowTerms = rowCounts.map((_, k) => evaluate(pattern.rowRule.tree, { ...values, i: k + 1 }));
       const rowSum = rowTerms.reduce((a, b) => a + b, 0);
@@ -303,7 +307,7 @@
       const fix = errorCount === 1 ? "fix the marked field" : "fix the marked fields";
       if (!state.stale) {
         grid.svg.setAttribute("aria-label", `${grid.alt}. Rows are queries, columns are keys.`);
-        status.textContent = grid.summary;
+        status.replaceChildren(...grid.summary());
       } else if (grid) {
         grid.svg.setAttribute("aria-label", `Last valid input, not the current one: ${grid.alt}.`);
         status.textContent = `Not updated: ${fix}. The grid still shows the last valid input: ${grid.alt}.`;

@@ -13,7 +13,7 @@
 
   const DATA_URL = new URL("../assets/practice.json", document.currentScript.src).href;
 
-  const { el, controlsForm } = window.ChapterWidget;
+  const { el, controlsForm, formula } = window.ChapterWidget;
 
   // A number as typed by a reader: digits, a sign, a decimal point; spaces and
   // thousands commas are ignored. Anything else is null.
@@ -183,10 +183,15 @@
       status.dataset.result = "ok";
       status.dataset.t = String(t);
       status.dataset.count = String(total);
-      status.textContent =
-        `Look-back t = ${source.tText} = ${grouped(t)}. Row n = ${grouped(n.value)} scores ${grouped(keys)} ` +
-        `keys. Over n = ${grouped(n.value)} tokens: ${grouped(total)} dot products.` +
-        (source.oneSided ? ` ${source.oneSided}` : "");
+      status.replaceChildren(
+        document.createTextNode("Look-back "),
+        formula(source.tTex),
+        document.createTextNode(
+          ` = ${grouped(t)}. Row n = ${grouped(n.value)} scores ${grouped(keys)} keys. ` +
+            `Over n = ${grouped(n.value)} tokens: ${grouped(total)} dot products.` +
+            (source.oneSided ? ` ${source.oneSided}` : ""),
+        ),
+      );
     };
     form.addEventListener("input", update);
     update();
