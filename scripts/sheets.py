@@ -161,6 +161,48 @@ def missing_glyphs(texts: Iterable[str], covered: Callable[[str], bool]) -> dict
 # Chromium.
 
 
+def _renumber_structure_ids(writer) -> None:
+    """Number the tagged PDF's element ids from 0 in their own order.
+
+    Chromium names a table cell after its DOM node, and the node counter of a page
+    that printed earlier pages drifts from run to run; the ids only need to be unique
+    and to agree between the elements, their /Headers and the /IDTree."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+    tree = writer.root_object.get("/StructTreeRoot")
+    if tree is None:
+        return
+    found: list[tuple[object, object]] = []  # where an id is written: (container, key)
+
+    def walk(node: object) -> None:
+        node = node.get_object()
+        if isinstance(node, ArrayObject):
+            for item in node:
+                walk(item)
+        elif isinstance(node, DictionaryObject):
+            if "/ID" in node:
+                found.append((node, NameObject("/ID")))
+            for key in ("/Headers", "/Limits"):
+                if key in node:
+                    ids = node[key].get_object()
+                    found.extend((ids, k) for k in range(len(ids)))
+            if "/Names" in node:
+                names = node["/Names"].get_object()
+                found.extend((names, k) for k in range(0, len(names), 2))
+            # Children and name-tree kids; never /P, /Pg or a name's value (cycles).
+            for key in ("/K", "/Kids"):
+                if key in node:
+                    walk(node[key])
+
+    walk(tree["/K"])
+    if "/IDTree" in tree:
+        walk(tree["/IDTree"])
+    old = sorted({str(container[key]) for container, key in found})
+    new = {name: f"node{k:08d}" for k, name in enumerate(old)}
+    for container, key in found:
+        container[key] = TextStringObject(new[str(container[key])])
+
+
 def find_chromium(given: Path | None) -> Path | None:
     """The browser that prints: --chromium, else the first on PATH, else a usual place."""
     if given is not None:
@@ -209,6 +251,7 @@ def print_pdfs(
                 )
                 writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
                 writer.metadata = {"/Title": title}  # no dates, no producer
+                _renumber_structure_ids(writer)
                 out = io.BytesIO()
                 writer.write(out)
                 done(name, out.getvalue())
