@@ -189,8 +189,9 @@ def _renumber_structure_ids(writer) -> None:
             if "/Names" in node:
                 names = node["/Names"].get_object()
                 found.extend((names, k) for k in range(0, len(names), 2))
-            # Children and name-tree kids; never /P, /Pg or a name's value (cycles).
-            for key in ("/K", "/Kids"):
+            # Children, attributes (a cell's /Headers) and name-tree kids; never /P, /Pg
+            # or a name's value, which lead back up the tree.
+            for key in ("/K", "/A", "/Kids"):
                 if key in node:
                     walk(node[key])
 
@@ -198,7 +199,7 @@ def _renumber_structure_ids(writer) -> None:
     if "/IDTree" in tree:
         walk(tree["/IDTree"])
     old = sorted({str(container[key]) for container, key in found})
-    new = {name: f"node{k:08d}" for k, name in enumerate(old)}
+    new = {name: f"id{k:06d}" for k, name in enumerate(old)}
     for container, key in found:
         container[key] = TextStringObject(new[str(container[key])])
 
