@@ -63,6 +63,8 @@ GRID_DIFFERENCE = 0.25
 SOFT_ATTEMPTS = 64
 MAX_ATTEMPTS = 100_000
 
+# The signals that stop a run and remove its temporary folder.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 MAX_ROSTER_BYTES = 2_000_000
 MAX_KEY_BYTES = 20_000_000
 SEED_CHARACTERS = "ASCII letters, digits, '_' or '-'"
@@ -444,6 +446,8 @@ class Staging:
             raise UnsafePath(f"cannot write {self.out}: {str(error).rsplit(': ', 1)[-1]}") from None
 
     def commit(self) -> None:
+        # From here the output is whole or absent: a signal waits until main returns.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         umask = os.umask(0)
         os.umask(umask)
         try:
@@ -640,9 +644,6 @@ def _stop(signum: int, frame: object) -> None:
     raise Stopped(signum)
 
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-
-
 def main(argv: list[str] | None = None) -> int:
     """The command; on SIGTERM, SIGINT or SIGHUP nothing is left behind, exit 128 + signal."""
     previous = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
@@ -654,6 +655,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 def run(argv: list[str] | None) -> int:
