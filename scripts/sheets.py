@@ -152,7 +152,8 @@ def missing_glyphs(texts: Iterable[str], covered: Callable[[str], bool]) -> dict
     """Each text that has a character no installed font draws, with those characters."""
     missing = {}
     for text in texts:
-        lacking = sorted(ch for ch in _printed(text) if not covered(ch))
+        needed = _printed(text)
+        lacking = list(dict.fromkeys(ch for ch in text if ch in needed and not covered(ch)))
         if lacking:
             missing[text] = "".join(lacking)
     return missing
@@ -204,6 +205,10 @@ def _renumber_structure_ids(writer) -> None:
         container[key] = TextStringObject(new[str(container[key])])
 
 
+class PrintError(RuntimeError):
+    """The browser could not print; the message says why in one line."""
+
+
 def find_chromium(given: Path | None) -> Path | None:
     """The browser that prints: --chromium, else the first on PATH, else a usual place."""
     if given is not None:
@@ -229,12 +234,15 @@ def print_pdfs(
 
     Chromium stamps the time into a PDF; pypdf rewrites its document information
     with a title only, so the same page gives the same bytes."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Error, sync_playwright
     from pypdf import PdfReader, PdfWriter
     from site_server import CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        except Error as error:
+            raise PrintError(f"{chromium} did not start: {str(error).splitlines()[0]}") from None
         try:
             context = browser.new_context(color_scheme="light")
             # A page loads nothing: its grids are inline or data URIs.

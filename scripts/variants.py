@@ -728,6 +728,8 @@ def run(argv: list[str] | None) -> int:
             stage.commit()
     except (UnsafePath, OSError) as error:
         fail(parser, "--out", str(error))
+    except sheets.PrintError as error:
+        fail(parser, "--chromium", str(error))
     print(f"{args.out}: {len(variants)} students, key in {args.out / 'answer-key.csv'}")
     return 0
 

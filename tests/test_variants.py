@@ -10,10 +10,12 @@ import io
 import os
 import random
 import re
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -667,6 +669,23 @@ def test_chromium_is_found_on_path_or_given(tmp_path: Path, monkeypatch) -> None
     assert sheets.find_chromium(fake) is None
 
 
+def test_a_browser_that_does_not_start_is_one_line_and_nothing_written(
+    tmp_path: Path, command
+) -> None:
+    broken = tmp_path / "chrome"
+    broken.write_text("#!/bin/sh\nexit 1\n")
+    broken.chmod(0o755)
+    roster_path = roster_of(tmp_path, 2)
+    before = snapshot(tmp_path)
+    result = command(
+        "variants",
+        ["--roster", str(roster_path), "--seed", SEED, "--out", "o", "--chromium", str(broken)],
+    )
+    expect_refusal(result, "--chromium")
+    assert f"{broken} did not start" in result[2]
+    assert snapshot(tmp_path) == before
+
+
 # A signal mid-run leaves nothing behind.
 
 
@@ -689,8 +708,16 @@ def test_a_signal_mid_run_removes_every_temporary_file(
     (tmp_path / "roster.csv").write_bytes(_roster_bytes(ids(students)))
     script = [sys.executable, str(SCRIPTS / "variants.py"), "--roster", "roster.csv"]
     options = ["--seed", SEED, "--out", "out", *([] if pdf else ["--no-pdf"])]
+    # Chromium's profile and anything else the run puts in the temporary folder land in
+    # a folder of its own, with a short name: Chromium refuses a long socket path.
+    temporary = Path(tempfile.mkdtemp(prefix="variants-", dir="/tmp"))
     process = subprocess.Popen(
-        [*script, *options], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*script, *options],
+        cwd=tmp_path,
+        env=dict(os.environ, TMPDIR=str(temporary)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         # Wait for the private folder that holds the key, and for a file made in it.
@@ -701,15 +728,18 @@ def test_a_signal_mid_run_removes_every_temporary_file(
             if staging and list(staging[0].glob(made)):
                 break
             time.sleep(0.02)
-        assert staging and list(staging[0].glob(made)), "the run ended before the signal"
+        assert staging and list(staging[0].glob(made)), process.communicate()[1][-2000:]
         assert stat.S_IMODE(staging[0].stat().st_mode) == 0o700
         process.send_signal(signum)
         _, err = process.communicate(timeout=60)
+        left = list(temporary.iterdir())
     finally:
         process.kill()
+        shutil.rmtree(temporary)
     assert process.returncode == 128 + signum, err
     assert f"stopped by signal {signum}: nothing written" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
+    assert left == []
 
 
 # Refusals: one line, exit 2, nothing written.
