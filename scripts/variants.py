@@ -60,7 +60,7 @@ BIG_LOW, BIG_HIGH = 1_000, 1_000_000
 GRID_DIFFERENCE = 0.25
 # A draw that repeats another student's parameters or total is drawn again, this many
 # times at most; past it, only the numbers and the 1(d) counts must differ.
-SOFT_ATTEMPTS = 64
+SOFT_ATTEMPTS = 8
 MAX_ATTEMPTS = 100_000
 
 # The signals that stop a run and remove its temporary folder.
@@ -129,16 +129,26 @@ class Answers:
     windowed_N: int  # noqa: N815
 
 
+@functools.cache
+def _parameters(c: int, h: int) -> int:
+    return rnn2d.parameter_count(c, h)
+
+
+@functools.cache
+def _total(n: int, c: int, h: int) -> int:
+    return rnn2d.operation_count(n, c, h)
+
+
 @functools.lru_cache(maxsize=100_000)
 def answers(v: Variant) -> Answers:
     return Answers(
         causal=causal_count(v.n),
         strided=strided_count(v.n, v.t),
         windowed=windowed_count(v.n, v.w),
-        parameters=rnn2d.parameter_count(v.c, v.h),
+        parameters=_parameters(v.c, v.h),
         multiplies=rnn2d.multiply_count(v.n, v.c, v.h),
         adds=rnn2d.add_count(v.n, v.c, v.h),
-        total=rnn2d.operation_count(v.n, v.c, v.h),
+        total=_total(v.n, v.c, v.h),
         causal_N=causal_count(v.N),
         strided_N=strided_count(v.N, v.t),
         windowed_N=windowed_count(v.N, v.w),
@@ -248,34 +258,31 @@ class Taken:
     """The numbers and answers students already hold."""
 
     def __init__(self) -> None:
-        self.hard: dict[str, set] = {k: set() for k in ("numbers", "N", "1d")}
-        self.soft: dict[str, set] = {k: set() for k in ("parameters", "total")}
-
-    @staticmethod
-    def _values(v: Variant) -> tuple[dict, dict]:
-        a = answers(v)
-        hard = {
-            "numbers": [astuple(v)[:5]],
-            "N": [v.N],
-            "1d": [a.causal_N, a.strided_N, a.windowed_N],
-        }
-        return hard, {"parameters": [a.parameters], "total": [a.total]}
+        self.numbers: set[tuple[int, ...]] = set()
+        self.lengths: set[int] = set()
+        self.long_counts: set[int] = set()
+        self.parameters: set[int] = set()
+        self.totals: set[int] = set()
 
     def free(self, v: Variant, soft: bool) -> bool:
-        hard, softs = self._values(v)
-        groups = [(self.hard, hard), *([(self.soft, softs)] if soft else [])]
-        return not any(
-            value in held[name]
-            for held, values in groups
-            for name in values
-            for value in values[name]
-        )
+        """Whether v repeats nothing held: its numbers, N and 1(d) counts, and when soft
+        its parameters and total. The cheap checks come first: a large roster draws often."""
+        if astuple(v)[:5] in self.numbers or v.N in self.lengths:
+            return False
+        if soft and (
+            _parameters(v.c, v.h) in self.parameters or _total(v.n, v.c, v.h) in self.totals
+        ):
+            return False
+        a = answers(v)
+        return not {a.causal_N, a.strided_N, a.windowed_N} & self.long_counts
 
     def add(self, v: Variant) -> None:
-        hard, softs = self._values(v)
-        for held, values in ((self.hard, hard), (self.soft, softs)):
-            for name, items in values.items():
-                held[name].update(items)
+        a = answers(v)
+        self.numbers.add(astuple(v)[:5])
+        self.lengths.add(v.N)
+        self.long_counts |= {a.causal_N, a.strided_N, a.windowed_N}
+        self.parameters.add(a.parameters)
+        self.totals.add(a.total)
 
 
 def assign(
@@ -714,11 +721,14 @@ def run(argv: list[str] | None) -> int:
             "roster: their rows stay in the key, without sheets",
             file=sys.stderr,
         )
-    variants = assign(
-        args.seed,
-        [s.student_id for s in [*roster.students, *kept]],
-        {i: v for i, (v, _) in earlier.items()},
-    )
+    try:
+        variants = assign(
+            args.seed,
+            [s.student_id for s in [*roster.students, *kept]],
+            {i: v for i, (v, _) in earlier.items()},
+        )
+    except RosterError as error:
+        fail(parser, "--roster", f"{args.roster}: {error}")
     if chromium is not None:
         _warn_fonts(roster.students, sheets.font_coverage())
     options = Options(sheets.SheetText(args.course, args.due, args.points), args.paper, chromium)
