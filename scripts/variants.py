@@ -39,6 +39,7 @@ from attention import (
     causal_count,
     causal_mask,
     full_count,
+    sparse_strided_count,
     strided_count,
     strided_mask,
     windowed_count,
@@ -168,8 +169,8 @@ ANSWER_LABELS = {
     "total": "2(b) operations",
 }
 
-# The other readings of the questions that the rubric on the instructors page credits,
-# each with its value for one variant.
+# The other readings of the questions that the rubric on the instructors page names,
+# each with its value for one variant; the rubric says what credit each earns.
 READINGS: dict[str, tuple[str, Callable[[Variant], int]]] = {
     "strided_t_with_self": (
         "1(b) t keys in all, the token itself among them",
@@ -179,6 +180,14 @@ READINGS: dict[str, tuple[str, Callable[[Variant], int]]] = {
         "1(d) strided, t keys in all",
         lambda v: strided_count(v.N, v.t - 1),
     ),
+    "strided_sparse_transformer": (
+        "1(b) Sparse Transformer strided, stride l = t",
+        lambda v: sparse_strided_count(v.n, v.t),
+    ),
+    "strided_N_sparse_transformer": (
+        "1(d) Sparse Transformer strided, stride l = t",
+        lambda v: sparse_strided_count(v.N, v.t),
+    ),
     "windowed_full_blocks": (
         "1(c) full w x w blocks (every position of the window)",
         lambda v: v.n // v.w * full_count(v.w),
@@ -186,6 +195,22 @@ READINGS: dict[str, tuple[str, Callable[[Variant], int]]] = {
     "windowed_N_full_blocks": (
         "1(d) windowed, full w x w blocks",
         lambda v: v.N // v.w * full_count(v.w),
+    ),
+    "windowed_union": (
+        "1(c) union: every earlier position and the whole window",
+        lambda v: causal_count(v.n) + v.n // v.w * (full_count(v.w) - causal_count(v.w)),
+    ),
+    "windowed_N_union": (
+        "1(d) windowed, union reading",
+        lambda v: causal_count(v.N) + v.N // v.w * (full_count(v.w) - causal_count(v.w)),
+    ),
+    "parameters_with_bias": (
+        "2(a) with a bias",
+        lambda v: rnn2d.parameter_count(v.c, v.h) + v.h,
+    ),
+    "parameters_per_cell": (
+        "2(a) weights counted per cell",
+        lambda v: rnn2d.cell_updates(v.n) * rnn2d.parameter_count(v.c, v.h),
     ),
     "total_with_sigma": (
         "2(b) counting one sigma per hidden unit",
@@ -200,12 +225,8 @@ READINGS: dict[str, tuple[str, Callable[[Variant], int]]] = {
         lambda v: rnn2d.multiply_count(v.n, v.c, v.h),
     ),
     "flops_2_per_multiply_add": (
-        "2(b) 2 FLOPs per multiply-add",
+        "2(b) FLOPs, two per multiply-add",
         lambda v: 2 * rnn2d.multiply_count(v.n, v.c, v.h),
-    ),
-    "parameters_with_bias": (
-        "2(a) with a bias (partial credit)",
-        lambda v: rnn2d.parameter_count(v.c, v.h) + v.h,
     ),
 }
 

@@ -484,10 +484,20 @@ def test_key_readings_equal_brute_force(key_run: Path) -> None:
         big = np.arange(v.N)
         assert int(row["strided_N_t_with_self"]) == int((np.minimum(big, v.t - 1) + 1).sum())
         assert int(row["windowed_N_full_blocks"]) == v.N * v.w
+        union = (j <= i) | blocks
+        assert int(row["windowed_union"]) == int(union.sum())
+        sparse = (j <= i) & ((i - j < v.t) | ((i - j) % v.t == 0))
+        assert int(row["strided_sparse_transformer"]) == int(sparse.sum())
+        # N x N is too large for a mask: row by row, and the union as causal plus the
+        # upper triangles of the windows.
+        sparse_rows = np.minimum(big + 1, v.t) + big // v.t
+        assert int(row["strided_N_sparse_transformer"]) == int(sparse_rows.sum())
+        assert int(row["windowed_N_union"]) == v.N * (v.N + 1) // 2 + v.N * (v.w - 1) // 2
         assert int(row["multiply_adds"]) == int(row["multiplies"])
         assert int(row["flops_2_per_multiply_add"]) == 2 * int(row["multiplies"])
         weights = rnn2d.init_weights(v.c, v.h, np.random.default_rng(0))
         assert int(row["parameters_with_bias"]) == sum(w.size for w in weights) + v.h
+        assert int(row["parameters_per_cell"]) == v.n**2 * sum(w.size for w in weights)
     cheapest = sorted(rows, key=lambda r: int(r["total"]))[:2]
     for row in cheapest:
         v = variant_of(row)
