@@ -526,10 +526,16 @@ def produce(
         yield "key.pdf", book
 
     def done(name: str, data: bytes) -> None:
+        _stop_if_signalled()
         folder, _, file = name.rpartition("/")
         stage.write(folder, {file: data})
 
-    sheets.print_pdfs(pages(), o.chromium, o.paper, title, done)
+    _signals["defer"] = True
+    try:
+        sheets.print_pdfs(pages(), o.chromium, o.paper, title, done)
+    finally:
+        _signals["defer"] = False
+    _stop_if_signalled()
 
 
 def check_out(out: Path) -> None:
@@ -668,12 +674,26 @@ class Stopped(BaseException):
         self.signum = signum
 
 
+# While Chromium prints, a signal is noted and acted on between two pages: raised inside
+# Playwright's event loop, it would break the connection before the browser is closed.
+_signals: dict[str, int | bool] = {"defer": False, "pending": 0}
+
+
 def _stop(signum: int, frame: object) -> None:
+    if _signals["defer"]:
+        _signals["pending"] = signum
+        return
     raise Stopped(signum)
+
+
+def _stop_if_signalled() -> None:
+    if _signals["pending"]:
+        raise Stopped(int(_signals["pending"]))
 
 
 def main(argv: list[str] | None = None) -> int:
     """The command; on SIGTERM, SIGINT or SIGHUP nothing is left behind, exit 128 + signal."""
+    _signals.update(defer=False, pending=0)
     previous = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
     try:
         return run(argv)
