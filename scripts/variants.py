@@ -1,54 +1,235 @@
-"""Give every student of a roster their own numbers for Problems 1 and 2, with an answer key.
+"""Give every student of a roster their own numbers for Problems 1 and 2, with a grader's key.
 
-python scripts/variants.py --roster ROSTER.csv --seed SEED --out DIR
+python scripts/variants.py --roster ROSTER.csv --seed SEED --out DIR [--previous KEY.csv]
 
-The roster is a UTF-8 CSV file with a header row and a student_id column; its
-other columns (a name, a section) are carried into the key and the sheets.
-Each student's n, t, w, c and h are drawn from the seed and their id alone, so
-the same roster and seed give byte-identical files, and a student keeps their
-numbers when the roster is reordered. DIR receives:
+The roster is a class list as Canvas, Gradescope, Moodle or Blackboard export it
+(roster.py says how it is read). Each student's n, t, w, N, c and h are drawn from
+the seed and their id; DIR receives:
 
-  answer-key.csv                 one row per student, every number from the chapter's counts
-  sheets/<student_id>.md, .pdf   Problems 1 and 2 with the student's numbers, blank grids
-  sheets/grids/<n>.svg           the blank n x n grids the Markdown sheets show
-  key/<student_id>/causal.svg, strided.svg, windowed.svg   the shaded grids of the key
+  answer-key.csv             one row per student: the numbers, every answer, the value of
+                             every other reading the rubric accepts
+  key.html, key.pdf          the key book: one page per student, in roster order, with grids
+  sheets/<file>.md, .pdf     Problems 1 and 2 with the student's numbers, answer boxes and
+                             blank grids (<file> is an ASCII slug of the id and a hash)
+  sheets/grids/<n>.svg       the blank n x n grids the Markdown sheets show
 """
 
 from __future__ import annotations
 
-import base64
+import argparse
 import csv
+import functools
 import hashlib
-import html
 import io
+import math
 import os
-import re
 import shutil
+import signal
 import stat
 import sys
 import tempfile
-import unicodedata
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import numpy as np
 import rnn2d
-from attention import causal_count, strided_count, windowed_count
-from attention_figures import Grid, draw_grid, grid_figure
-from cli import ArgumentParser, fail, path_argument, shown
-from figure_files import svg_bytes
-from matplotlib.figure import Figure
-from plot_style import INK, new_figure
+import sheets
+from attention import (
+    causal_count,
+    causal_mask,
+    full_count,
+    sparse_strided_count,
+    strided_count,
+    strided_mask,
+    windowed_count,
+    windowed_mask,
+)
+from cli import ArgumentParser, fail, one_line, path_argument, shown, whole_number
+from roster import MAX_ROWS, Roster, RosterError, Student, read_cell, read_roster, safe_cell
 from safe_files import UnsafePath, check_folder, read_input, write_files
 
-# The ranges every student's numbers are drawn from. n is composite, so that a
-# window w with 2 <= w < n divides it.
-N_VALUES = tuple(n for n in range(8, 25) if any(n % d == 0 for d in range(2, n)))
-C_VALUES = (1, 3, 4)
+# A grid is drawn by hand: n stays at most 24. Each n has a window w >= 3 that divides it.
+N_VALUES = (8, 9, 10, 12, 14, 15, 16, 18, 20, 21, 22, 24)
+C_VALUES = tuple(range(1, 9))
 H_LOW, H_HIGH = 2, 64
+T_LOW, W_LOW = 2, 3
+# Problem 1(d)'s long sequence: large enough that only the formula gives the count.
+BIG_LOW, BIG_HIGH = 1_000, 1_000_000
+# A strided or windowed grid leaves at least this share of the causal grid's cells
+# unshaded, so that neither can be mistaken for the causal one.
+GRID_DIFFERENCE = 0.25
+# A draw that repeats another student's parameters or total is drawn again, this many
+# times at most; past it, only the numbers and the 1(d) counts must differ.
+SOFT_ATTEMPTS = 8
+MAX_ATTEMPTS = 100_000
 
-ID_COLUMN = "student_id"
+# The signals that stop a run and remove its temporary folder.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+MAX_ROSTER_BYTES = 2_000_000
+MAX_KEY_BYTES = 20_000_000
+SEED_CHARACTERS = "ASCII letters, digits, '_' or '-'"
+
+
+def _enough_unshaded(n: int, count: int) -> bool:
+    return causal_count(n) - count >= GRID_DIFFERENCE * causal_count(n)
+
+
+@functools.cache
+def t_values(n: int) -> range:
+    """t >= 2, and the strided grid at least a quarter short of the causal one."""
+    high = max(t for t in range(T_LOW, n) if _enough_unshaded(n, strided_count(n, t)))
+    return range(T_LOW, high + 1)
+
+
+@functools.cache
+def w_values(n: int) -> tuple[int, ...]:
+    """The windows w >= 3 that divide n, short of n, whose grid is a quarter short."""
+    return tuple(
+        w for w in range(W_LOW, n) if n % w == 0 and _enough_unshaded(n, windowed_count(n, w))
+    )
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One student's numbers: n, t, w for the grids, N for 1(d), c and h for Problem 2."""
+
+    n: int
+    t: int
+    w: int
+    c: int
+    h: int
+    N: int  # noqa: N815 - the sheet's name
+
+    def check(self) -> None:
+        """ValueError unless every number is one draw could give."""
+        if self.n not in N_VALUES:
+            raise ValueError(f"n = {self.n} is not one of {N_VALUES}")
+        if self.t not in t_values(self.n) or self.w not in w_values(self.n):
+            raise ValueError(f"t = {self.t}, w = {self.w} do not fit n = {self.n}")
+        if self.c not in C_VALUES or not H_LOW <= self.h <= H_HIGH:
+            raise ValueError(f"c = {self.c}, h = {self.h} out of range")
+        if not BIG_LOW <= self.N <= BIG_HIGH or self.N % self.w:
+            raise ValueError(f"N = {self.N} is not a multiple of w from {BIG_LOW} to {BIG_HIGH}")
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Every answer of one variant, each from the function the chapter's pages use.
+    Problem 2(b) counts as equation (2.3): every cell, zero vectors outside, no sigma."""
+
+    causal: int
+    strided: int
+    windowed: int
+    parameters: int
+    multiplies: int
+    adds: int
+    total: int
+    causal_N: int  # noqa: N815
+    strided_N: int  # noqa: N815
+    windowed_N: int  # noqa: N815
+
+
+@functools.cache
+def _parameters(c: int, h: int) -> int:
+    return rnn2d.parameter_count(c, h)
+
+
+@functools.cache
+def _total(n: int, c: int, h: int) -> int:
+    return rnn2d.operation_count(n, c, h)
+
+
+@functools.lru_cache(maxsize=100_000)
+def answers(v: Variant) -> Answers:
+    return Answers(
+        causal=causal_count(v.n),
+        strided=strided_count(v.n, v.t),
+        windowed=windowed_count(v.n, v.w),
+        parameters=_parameters(v.c, v.h),
+        multiplies=rnn2d.multiply_count(v.n, v.c, v.h),
+        adds=rnn2d.add_count(v.n, v.c, v.h),
+        total=_total(v.n, v.c, v.h),
+        causal_N=causal_count(v.N),
+        strided_N=strided_count(v.N, v.t),
+        windowed_N=windowed_count(v.N, v.w),
+    )
+
+
+ANSWER_LABELS = {
+    "causal": "1(a) causal, n",
+    "strided": "1(b) strided, n and t",
+    "windowed": "1(c) windowed, n and w (cells shaded)",
+    "causal_N": "1(d) causal, N",
+    "strided_N": "1(d) strided, N and t",
+    "windowed_N": "1(d) windowed, N and w",
+    "parameters": "2(a) parameters",
+    "multiplies": "2(b) multiplies",
+    "adds": "2(b) adds",
+    "total": "2(b) operations",
+}
+
+# The other readings of the questions that the rubric on the instructors page names,
+# each with its value for one variant; the rubric says what credit each earns.
+READINGS: dict[str, tuple[str, Callable[[Variant], int]]] = {
+    "strided_t_with_self": (
+        "1(b) t keys in all, the token itself among them",
+        lambda v: strided_count(v.n, v.t - 1),
+    ),
+    "strided_N_t_with_self": (
+        "1(d) strided, t keys in all",
+        lambda v: strided_count(v.N, v.t - 1),
+    ),
+    "strided_sparse_transformer": (
+        "1(b) Sparse Transformer strided, stride l = t",
+        lambda v: sparse_strided_count(v.n, v.t),
+    ),
+    "strided_N_sparse_transformer": (
+        "1(d) Sparse Transformer strided, stride l = t",
+        lambda v: sparse_strided_count(v.N, v.t),
+    ),
+    "windowed_full_blocks": (
+        "1(c) full w x w blocks (every position of the window)",
+        lambda v: v.n // v.w * full_count(v.w),
+    ),
+    "windowed_N_full_blocks": (
+        "1(d) windowed, full w x w blocks",
+        lambda v: v.N // v.w * full_count(v.w),
+    ),
+    "windowed_union": (
+        "1(c) union: every earlier position and the whole window",
+        lambda v: causal_count(v.n) + v.n // v.w * (full_count(v.w) - causal_count(v.w)),
+    ),
+    "windowed_N_union": (
+        "1(d) windowed, union reading",
+        lambda v: causal_count(v.N) + v.N // v.w * (full_count(v.w) - causal_count(v.w)),
+    ),
+    "parameters_with_bias": (
+        "2(a) with a bias",
+        lambda v: rnn2d.parameter_count(v.c, v.h) + v.h,
+    ),
+    "parameters_per_cell": (
+        "2(a) weights counted per cell",
+        lambda v: rnn2d.cell_updates(v.n) * rnn2d.parameter_count(v.c, v.h),
+    ),
+    "total_with_sigma": (
+        "2(b) counting one sigma per hidden unit",
+        lambda v: rnn2d.operation_count(v.n, v.c, v.h) + rnn2d.nonlinearity_count(v.n, v.h),
+    ),
+    "total_border_skipped": (
+        "2(b) skipping the products with zero border states",
+        lambda v: rnn2d.operation_count(v.n, v.c, v.h) - rnn2d.border_saving(v.n, v.h),
+    ),
+    "multiply_adds": (
+        "2(b) multiply-adds (one per multiply)",
+        lambda v: rnn2d.multiply_count(v.n, v.c, v.h),
+    ),
+    "flops_2_per_multiply_add": (
+        "2(b) FLOPs, two per multiply-add",
+        lambda v: 2 * rnn2d.multiply_count(v.n, v.c, v.h),
+    ),
+}
+
 KEY_COLUMNS = (
     "student_id",
     "n",
@@ -63,176 +244,22 @@ KEY_COLUMNS = (
     "multiplies",
     "adds",
     "total",
+    "N",
+    "causal_N",
+    "strided_N",
+    "windowed_N",
+    *READINGS,
+    "name",
+    "file",
 )
-# A student id becomes a file name: ASCII letters, digits, '.', '_' and '-', starting
-# with a letter or digit (so never '.', '..' or a hidden file), at most 64 characters.
-# Windows drops a final '.' and keeps the device names (CON, COM1, ...) for itself,
-# whatever follows them after a dot; the sheets may be opened there.
-SAFE_ID = re.compile(
-    r"(?!(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\.|$))[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?<!\.)",
-    re.IGNORECASE,
-)
-MAX_ROWS = 10_000
-MAX_ROSTER_BYTES = 2_000_000
-# A seed is a short token: digits, or letters, digits, '_' and '-'.
-SEED = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-PAPER = {
-    "format": "A4",
-    "margin": {"top": "16mm", "bottom": "16mm", "left": "18mm", "right": "18mm"},
-}
-PDF_TITLE = "Homework 4, Problems 1 and 2"
-
-
-class RosterError(ValueError):
-    """A roster that cannot be used; the message names the line."""
-
-
-@dataclass(frozen=True)
-class Student:
-    """One roster row: the id, and the other columns in roster order."""
-
-    student_id: str
-    extra: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One student's numbers."""
-
-    n: int
-    t: int
-    w: int
-    c: int
-    h: int
-
-    @property
-    def numbers(self) -> tuple[int, int, int, int, int]:
-        return (self.n, self.t, self.w, self.c, self.h)
-
-
-@dataclass(frozen=True)
-class Answers:
-    """The key of one variant: Problem 1's score counts and Problem 2's parameters and
-    operations, each from the function the chapter's pages use."""
-
-    causal: int
-    strided: int
-    windowed: int
-    parameters: int
-    multiplies: int
-    adds: int
-    total: int
-
-
-def answers(v: Variant) -> Answers:
-    """Every number of the key. Problem 2(b) counts as equation (2.3) of the page: the
-    full work in every cell, zero vectors outside the grid, sigma not counted."""
-    return Answers(
-        causal=causal_count(v.n),
-        strided=strided_count(v.n, v.t),
-        windowed=windowed_count(v.n, v.w),
-        parameters=rnn2d.parameter_count(v.c, v.h),
-        multiplies=rnn2d.multiply_count(v.n, v.c, v.h),
-        adds=rnn2d.add_count(v.n, v.c, v.h),
-        total=rnn2d.operation_count(v.n, v.c, v.h),
-    )
-
-
-# Reading the roster: every check before anything is drawn.
-
-
-def read_roster(data: bytes) -> list[Student]:
-    """The students of a roster file's bytes; RosterError naming the line otherwise."""
-    try:
-        # A spreadsheet's "CSV UTF-8" starts with a byte-order mark: taken, not kept.
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise RosterError(f"line {line}: not UTF-8 (byte {error.start + 1})") from None
-    if "\x00" in text:
-        raise RosterError(f"line {text[: text.index(chr(0))].count(chr(10)) + 1}: a NUL byte")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows = list(_numbered(reader))
-    if not rows:
-        raise RosterError("line 1: no header row: the file is empty")
-    (header_line, header), body = rows[0], rows[1:]
-    columns = _header(header, header_line)
-    if not body:
-        raise RosterError(f"line {header_line}: a header but no students")
-    students: list[Student] = []
-    seen: dict[str, int] = {}
-    for line, row in body:
-        if len(row) != len(columns):
-            raise RosterError(f"line {line}: expected {len(columns)} values, got {len(row)}")
-        for name, value in zip(columns, row, strict=True):
-            if any(unicodedata.category(ch) == "Cc" for ch in value):
-                raise RosterError(f"line {line}: column {name} holds a control character")
-        record = dict(zip(columns, row, strict=True))
-        student_id = record.pop(ID_COLUMN)
-        if not student_id:
-            raise RosterError(f"line {line}: empty {ID_COLUMN}")
-        if not SAFE_ID.fullmatch(student_id):
-            raise RosterError(
-                f"line {line}: {ID_COLUMN} {shown(student_id)} is not safe as a file name: "
-                "use ASCII letters, digits, '.', '_' and '-', starting with a letter or digit, "
-                "not ending in '.', at most 64 characters, and no Windows device name"
-            )
-        # Ids that differ only in case would share files on macOS and Windows.
-        folded = student_id.casefold()
-        if folded in seen:
-            raise RosterError(
-                f"line {line}: {ID_COLUMN} {student_id!r} repeats line "
-                f"{seen[folded]} (ids are compared ignoring case)"
-            )
-        seen[folded] = line
-        students.append(Student(student_id, tuple(record.items())))
-    return students
-
-
-def _numbered(reader) -> Iterator[tuple[int, list[str]]]:
-    """Each row that holds something, with the line it starts on (a quoted field may span
-    lines); RosterError past the header and MAX_ROWS rows, or on text that is not CSV."""
-    count = 0
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise RosterError(f"line {line}: not CSV: {error}") from None
-        # A blank line, or a row of empty cells as spreadsheets export, holds no student.
-        if not any(cell.strip() for cell in row):
-            continue
-        if count > MAX_ROWS:
-            raise RosterError(f"line {line}: more than {MAX_ROWS} students")
-        count += 1
-        yield line, row
-
-
-def _header(header: list[str], line: int) -> list[str]:
-    columns = [name.strip() for name in header]
-    if ID_COLUMN not in columns:
-        raise RosterError(
-            f"line {line}: no {ID_COLUMN} column in the header (got {shown(','.join(columns), 60)})"
-        )
-    for index, name in enumerate(columns):
-        if not name:
-            raise RosterError(f"line {line}: column {index + 1} of the header has no name")
-        if any(unicodedata.category(ch) == "Cc" for ch in name):
-            raise RosterError(f"line {line}: a column name holds a control character")
-        if columns.index(name) != index:
-            raise RosterError(f"line {line}: column {name!r} appears twice")
-        if name != ID_COLUMN and name in KEY_COLUMNS:
-            raise RosterError(f"line {line}: column {name!r} would clash with the key's own")
-    return columns
+NUMBER_COLUMNS = ("n", "t", "w", "c", "h", "N")
 
 
 # Drawing the numbers.
 
 
 def _digest(seed: str, student_id: str, attempt: int) -> bytes:
+    # The seed holds no ':' and attempt is last, so no two (id, attempt) share a text.
     return hashlib.sha256(f"{seed}:{student_id}:{attempt}".encode()).digest()
 
 
@@ -240,259 +267,275 @@ def draw(seed: str, student_id: str, attempt: int = 0) -> Variant:
     """The numbers of one student at one attempt, from sha256(seed:id:attempt) alone."""
     rng = np.random.default_rng(int.from_bytes(_digest(seed, student_id, attempt), "big"))
     n = int(rng.choice(N_VALUES))
-    t = int(rng.integers(1, n - 1))  # 1 <= t <= n - 2
-    windows = [w for w in range(2, n) if n % w == 0]
-    w = int(rng.choice(windows))
+    t = int(rng.choice(t_values(n)))
+    w = int(rng.choice(w_values(n)))
     c = int(rng.choice(C_VALUES))
     h = int(rng.integers(H_LOW, H_HIGH + 1))
-    return Variant(n, t, w, c, h)
+    k = int(rng.integers(math.ceil(BIG_LOW / w), BIG_HIGH // w + 1))
+    return Variant(n, t, w, c, h, k * w)
 
 
-def assign(seed: str, student_ids: Sequence[str]) -> dict[str, Variant]:
+class Taken:
+    """The numbers and answers students already hold."""
+
+    def __init__(self) -> None:
+        self.numbers: set[tuple[int, ...]] = set()
+        self.lengths: set[int] = set()
+        self.long_counts: set[int] = set()
+        self.parameters: set[int] = set()
+        self.totals: set[int] = set()
+
+    def free(self, v: Variant, soft: bool) -> bool:
+        """Whether v repeats nothing held: its numbers, N and 1(d) counts, and when soft
+        its parameters and total. The cheap checks come first: a large roster draws often."""
+        if astuple(v)[:5] in self.numbers or v.N in self.lengths:
+            return False
+        if soft and (
+            _parameters(v.c, v.h) in self.parameters or _total(v.n, v.c, v.h) in self.totals
+        ):
+            return False
+        a = answers(v)
+        return not {a.causal_N, a.strided_N, a.windowed_N} & self.long_counts
+
+    def add(self, v: Variant) -> None:
+        a = answers(v)
+        self.numbers.add(astuple(v)[:5])
+        self.lengths.add(v.N)
+        self.long_counts |= {a.causal_N, a.strided_N, a.windowed_N}
+        self.parameters.add(a.parameters)
+        self.totals.add(a.total)
+
+
+def assign(
+    seed: str, student_ids: Sequence[str], previous: dict[str, Variant] | None = None
+) -> dict[str, Variant]:
     """Each student's numbers, no two students alike.
 
-    Students take their turn in the order of sha256(seed:id:0), not the roster's;
-    one whose numbers an earlier student already holds draws again with attempt
-    1, 2, ... So a student's numbers depend on the seed, their id and the ids
-    before them in that order, never on the order of the roster.
-    """
-    taken: set[tuple[int, ...]] = set()
-    result: dict[str, Variant] = {}
-    for student_id in sorted(student_ids, key=lambda s: (_digest(seed, s, 0), s)):
-        attempt = 0
-        variant = draw(seed, student_id)
-        while variant.numbers in taken:
-            attempt += 1
+    A student in previous keeps their numbers. The others take their turn in the order
+    of sha256(seed:id:0), not the roster's, and draw with attempt 0, 1, 2, ... until
+    their numbers (n, t, w, c, h), their N and their three 1(d) counts are held by no
+    one before them, and for the first SOFT_ATTEMPTS attempts their parameters and
+    total too."""
+    previous = previous or {}
+    taken = Taken()
+    for v in previous.values():
+        taken.add(v)
+    result = dict(previous)
+    newcomers = [s for s in student_ids if s not in previous]
+    for student_id in sorted(newcomers, key=lambda s: (_digest(seed, s, 0), s)):
+        for attempt in range(MAX_ATTEMPTS):
             variant = draw(seed, student_id, attempt)
-        taken.add(variant.numbers)
+            if taken.free(variant, soft=attempt < SOFT_ATTEMPTS):
+                break
+        else:
+            raise RosterError(f"no distinct numbers left for {student_id!r}")
+        taken.add(variant)
         result[student_id] = variant
-    return {s: result[s] for s in student_ids}
+    return result
+
+
+# The previous key.
+
+
+def read_previous(data: bytes) -> dict[str, tuple[Variant, str]]:
+    """Each student of an earlier answer-key.csv, in its order: numbers and name."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RosterError(f"not UTF-8 (byte {error.start + 1})") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in ("student_id", *NUMBER_COLUMNS) if c not in (reader.fieldnames or [])]
+    if missing:
+        raise RosterError(
+            f"line 1: no {', '.join(missing)} column: not an answer-key.csv of this variants.py"
+        )
+    kept: dict[str, tuple[Variant, str]] = {}
+    taken = Taken()
+    try:
+        for row in reader:
+            line = reader.line_num
+            if len(kept) >= MAX_ROWS:
+                raise RosterError(f"line {line}: more than {MAX_ROWS} students")
+            student_id = read_cell(row["student_id"] or "")
+            try:
+                if any(
+                    not (row[c] or "").isascii() or not (row[c] or "").isdigit()
+                    for c in NUMBER_COLUMNS
+                ):
+                    raise ValueError("a number is not written in digits")
+                v = Variant(**{c: int(row[c]) for c in NUMBER_COLUMNS})
+                v.check()
+            except ValueError as error:
+                raise RosterError(f"line {line}: {error}") from None
+            if not student_id or student_id in kept:
+                raise RosterError(f"line {line}: student_id {shown(student_id)} empty or repeated")
+            if not taken.free(v, soft=False):
+                raise RosterError(f"line {line}: numbers an earlier row already holds")
+            taken.add(v)
+            kept[student_id] = (v, read_cell(row.get("name") or ""))
+    except csv.Error as error:
+        raise RosterError(f"line {reader.line_num}: not CSV: {error}") from None
+    return kept
 
 
 # What gets written.
 
 
+def key_row(s: Student, v: Variant) -> list:
+    a = answers(v)
+    return [
+        safe_cell(s.student_id),
+        *astuple(v)[:5],
+        a.causal,
+        a.strided,
+        a.windowed,
+        a.parameters,
+        a.multiplies,
+        a.adds,
+        a.total,
+        v.N,
+        a.causal_N,
+        a.strided_N,
+        a.windowed_N,
+        *(value(v) for _, value in READINGS.values()),
+        safe_cell(s.name),
+        s.file,
+    ]
+
+
 def key_csv(students: list[Student], variants: dict[str, Variant]) -> bytes:
-    """The answer key: the key's columns, then the roster's other columns, in roster order."""
+    """The answer key, in roster order; no cell that a spreadsheet would run."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    extra = [name for name, _ in students[0].extra]
-    writer.writerow([*KEY_COLUMNS, *extra])
-    for s in students:
-        v = variants[s.student_id]
-        a = answers(v)
-        writer.writerow(
-            [
-                s.student_id,
-                *v.numbers,
-                a.causal,
-                a.strided,
-                a.windowed,
-                a.parameters,
-                a.multiplies,
-                a.adds,
-                a.total,
-                *(value for _, value in s.extra),
-            ]
-        )
+    writer.writerow(KEY_COLUMNS)
+    writer.writerows(key_row(s, variants[s.student_id]) for s in students)
     return out.getvalue().encode("utf-8")
 
 
-def key_grids(v: Variant) -> dict[str, Grid]:
-    """The three masks of a student's Problem 1, by file stem."""
+def key_masks(v: Variant) -> dict[str, np.ndarray]:
+    """The three grids of a student's Problem 1, by pattern."""
     return {
-        "causal": Grid("causal", v.n),
-        "strided": Grid("strided", v.n, {"t": v.t}),
-        "windowed": Grid("windowed", v.n, {"w": v.w}),
+        "causal": causal_mask(v.n),
+        "strided": strided_mask(v.n, v.t),
+        "windowed": windowed_mask(v.n, v.w),
     }
 
 
-class BlankGrid(Grid):
-    """A grid with no cell shaded: what a student shades."""
-
-    @property
-    def mask(self) -> np.ndarray:
-        return np.zeros((self.n, self.n), dtype=bool)
-
-
-def blank_figure(n: int) -> Figure:
-    """An empty n x n grid with 1-based labels, queries as rows and keys as columns."""
-    side = 5.4 * min(1.0, n / 16)
-    fig, ax = new_figure(side + 1.0, side + 0.9)
-    ax.set_position(
-        (0.7 / (side + 1.0), 0.2 / (side + 0.9), side / (side + 1.0), side / (side + 0.9))
-    )
-    draw_grid(ax, BlankGrid("causal", n), counts=False, tick_step=1 if n <= 16 else 2)
-    ax.tick_params(labelsize=7, colors=INK)
-    return fig
+@functools.lru_cache(maxsize=4096)
+def _key_grid(part: str, pattern: str, mask_bytes: bytes, n: int) -> tuple[str, str]:
+    """A grid of the key with its caption; students of one n often share a grid."""
+    mask = np.frombuffer(mask_bytes, dtype=bool).reshape(n, n)
+    label = f"({part}) {pattern}: {int(mask.sum())} of {n * n} cells"
+    return label, sheets.grid_svg(mask, label)
 
 
-def _escape(text: str) -> str:
-    """text shown as itself in Markdown and in the HTML it becomes."""
-    return re.sub(r"([\\`*_\[\]])", r"\\\1", html.escape(text, quote=False))
-
-
-def sheet_markdown(s: Student, v: Variant) -> str:
-    """Problems 1 and 2 of the homework with the student's numbers, and three blank grids."""
-    lines = [f"# {PDF_TITLE}: your numbers", ""]
-    lines += [f"- **{_escape(ID_COLUMN)}:** {_escape(s.student_id)}"]
-    lines += [f"- **{_escape(name)}:** {_escape(value)}" for name, value in s.extra]
-    grid = f"grids/{v.n}.svg"
-    alt = f"An empty {v.n} by {v.n} grid: rows are queries 1 to {v.n}, columns keys 1 to {v.n}"
-    lines += [
-        "",
-        "Rows and columns count from 1. Row *i* is query *i*, column *j* is key *j*.",
-        "",
-        "## 1. (3 points) Pay attention",
-        "",
-        f"Standard (scaled) dot-product self-attention over **n = {v.n}** tokens computes all "
-        f"n<sup>2</sup> = {v.n * v.n} query-key dot products. The patterns below compute "
-        "fewer.",
-        "",
-        "**(a)** *Autoregressive* self-attention: every token attends only to its own position "
-        f"and all previous positions. How many dot products are required, as a function of n, "
-        f"and for n = {v.n}? Shade the squares of the grid that depict the computed scores.",
-        "",
-        f"![{alt}]({grid})",
-        "",
-        f"**(b)** Strided self-attention: every token attends to at most **t = {v.t}** "
-        "positions prior to it, plus itself. How many dot products are required, as a "
-        f"function of n and t, and for n = {v.n}, t = {v.t}? Shade the computed scores.",
-        "",
-        f"![{alt}]({grid})",
-        "",
-        f"**(c)** *Windowed* self-attention: the n tokens are partitioned into windows of size "
-        f"**w = {v.w}** (w divides n), and every token attends to all positions within its "
-        "window and prior to it, plus itself. Shade the computed scores.",
-        "",
-        f"![{alt}]({grid})",
-        "",
-        "## 2. (3 points) RNNs for images",
-        "",
-        "Hidden units are arranged in a grid. Each is connected from the corresponding input "
-        "node and recurrently from its left and top neighbours (no biases; zero states "
-        "outside the grid):",
-        "",
-        "> h<sup>i,j</sup> = σ(W<sub>in</sub> x<sup>i,j</sup> + W<sub>left</sub> "
-        "h<sup>i−1,j</sup> + W<sub>top</sub> h<sup>i,j−1</sup>)",
-        "",
-        f"The input grid is **n × n = {v.n} × {v.n}**, each input x<sup>i,j</sup> has "
-        f"**c = {v.c}** channels, and each hidden state h<sup>i,j</sup> has dimension "
-        f"**h = {v.h}**.",
-        "",
-        "**(a)** How many trainable parameters does this architecture have? Give a formula "
-        "in c and h, then the number.",
-        "",
-        "**(b)** How many arithmetic operations (scalar adds and multiplies) are required to "
-        "compute all the hidden activations? Count the multiplies and adds of the three "
-        "matrix-vector products and of summing the three vectors in every cell, with zero "
-        "vectors standing in outside the grid; do not count σ. Give the formula, the number "
-        "for your sizes, and the answer in big-O notation.",
-        "",
-        "**(c)** Compare this architecture with a regular convnet, and explain its advantages "
-        "and disadvantages.",
-        "",
+def key_page(s: Student, v: Variant) -> dict:
+    a = answers(v)
+    grids = [
+        _key_grid(part, pattern, mask.tobytes(), v.n)
+        for part, (pattern, mask) in zip("abc", key_masks(v).items(), strict=True)
     ]
-    return "\n".join(lines)
+    return {
+        "student_id": s.student_id,
+        "name": s.name,
+        "file": s.file,
+        "v": v,
+        "answers": [(label, getattr(a, name)) for name, label in ANSWER_LABELS.items()],
+        "readings": [(label, value(v)) for label, value in READINGS.values()],
+        "grids": grids,
+    }
 
 
-SHEET_CSS = """
-body { font-family: "DejaVu Sans", sans-serif; font-size: 10.5pt; line-height: 1.45;
-       color: #000; margin: 0; }
-h1 { font-size: 16pt; font-weight: 600; margin: 0 0 0.4em; }
-h2 { font-size: 12.5pt; margin: 1.2em 0 0.4em; }
-h2:nth-of-type(2) { break-before: page; }
-ul { padding-left: 1.2em; }
-p img { display: block; margin: 0.4em auto 0.8em; max-width: 80%; }
-/* A grid stays on the page of the question it belongs to. */
-p:has(> img) { break-before: avoid-page; break-inside: avoid; }
-blockquote { margin: 0.6em 1.5em; }
-"""
+def blank_grid(n: int) -> bytes:
+    label = f"An empty {n} by {n} grid: rows are queries 1 to {n}, columns keys 1 to {n}"
+    return sheets.grid_svg(np.zeros((n, n), dtype=bool), label).encode("utf-8")
 
 
-def sheet_html(markdown_text: str, grids: dict[str, bytes]) -> str:
-    """A self-contained HTML page of a sheet: its blank grids inlined as data URIs."""
-    import markdown
+class Staging:
+    """A private folder beside out that becomes out in one rename: all of the output
+    appears, or none of it. Files go in as they are made; anything that stops the run,
+    a signal included, removes the folder."""
 
-    body = markdown.markdown(markdown_text, extensions=["sane_lists"])
-    for name, data in grids.items():
-        uri = "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
-        body = body.replace(f'src="{name}"', f'src="{uri}"')
-    return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{PDF_TITLE}</title><style>{SHEET_CSS}</style></head>"
-        f"<body>{body}</body></html>"
-    )
-
-
-def print_pdfs(pages: dict[str, str]) -> dict[str, bytes]:
-    """Each HTML page printed to PDF by Debian's Chromium, as the chapter's PDF is.
-
-    Chromium stamps the time into a PDF; pypdf rewrites its document information
-    with a title only, so the same page gives the same bytes."""
-    from playwright.sync_api import sync_playwright
-    from pypdf import PdfReader, PdfWriter
-    from site_server import CHROMIUM, CHROMIUM_ARGS
-
-    printed: dict[str, bytes] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(color_scheme="light")
-            # A sheet loads nothing: its grids are data URIs.
-            context.route(
-                "**/*",
-                lambda route: (
-                    route.continue_() if route.request.url.startswith("data:") else route.abort()
-                ),
-            )
-            page = context.new_page()
-            for name, content in pages.items():
-                page.set_content(content, wait_until="load")
-                raw = page.pdf(**PAPER, print_background=True, tagged=True)
-                writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
-                writer.metadata = {"/Title": PDF_TITLE}  # no dates, no producer
-                out = io.BytesIO()
-                writer.write(out)
-                printed[name] = out.getvalue()
-        finally:
-            browser.close()
-    return printed
-
-
-def build_files(
-    students: list[Student], variants: dict[str, Variant], pdf: bool
-) -> dict[str, dict[str, bytes]]:
-    """Every file of the output, by folder (relative to DIR) and name, drawn in memory."""
-    folders: dict[str, dict[str, bytes]] = {"": {"answer-key.csv": key_csv(students, variants)}}
-    sizes = sorted({v.n for v in variants.values()})
-    folders["sheets/grids"] = {f"{n}.svg": svg_bytes(blank_figure(n)) for n in sizes}
-    sheets: dict[str, bytes] = {}
-    pages: dict[str, str] = {}
-    # Students of one n share its causal grid, and may share the others: each is drawn once.
-    figures: dict[tuple, bytes] = {}
-
-    def drawn(g: Grid) -> bytes:
-        key = (g.pattern, g.n, *g.params.items())
-        if key not in figures:
-            figures[key] = svg_bytes(grid_figure(g))
-        return figures[key]
-
-    for s in students:
-        v = variants[s.student_id]
-        text = sheet_markdown(s, v)
-        sheets[f"{s.student_id}.md"] = text.encode("utf-8")
-        grid = f"{v.n}.svg"
-        pages[f"{s.student_id}.pdf"] = sheet_html(
-            text, {f"grids/{grid}": folders["sheets/grids"][grid]}
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        # mkdtemp makes the folder 0700: the key is private until it is complete.
+        self.path = Path(
+            tempfile.mkdtemp(dir=out.absolute().parent, prefix=f".{out.name}-", suffix=".tmp")
         )
-        folders[f"key/{s.student_id}"] = {
-            f"{stem}.svg": drawn(g) for stem, g in key_grids(v).items()
-        }
-    if pdf:
-        sheets.update(print_pdfs(pages))
-    folders["sheets"] = sheets
-    return folders
+
+    def write(self, folder: str, files: dict[str, bytes]) -> None:
+        try:
+            (self.path / folder).mkdir(parents=True, exist_ok=True)
+            write_files(self.path / folder, files)
+        except OSError as error:
+            raise UnsafePath(f"cannot write {self.out}: {error.strerror or error}") from None
+        except UnsafePath as error:
+            # The reason, without the name of the temporary folder it happened in.
+            raise UnsafePath(f"cannot write {self.out}: {str(error).rsplit(': ', 1)[-1]}") from None
+
+    def commit(self) -> None:
+        # From here the output is whole or absent: a signal waits until main returns.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        umask = os.umask(0)
+        os.umask(umask)
+        try:
+            os.chmod(self.path, 0o777 & ~umask)
+            # rename() replaces an empty folder, and fails on anything else that appeared.
+            os.rename(self.path, self.out)
+        except OSError as error:
+            raise UnsafePath(f"cannot write {self.out}: {error.strerror or error}") from None
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Options:
+    text: sheets.SheetText
+    paper: str
+    chromium: Path | None  # None: no PDFs
+
+
+def produce(
+    stage: Staging, roster: Roster, kept: list[Student], variants: dict[str, Variant], o: Options
+) -> None:
+    """Every file of the output, written into stage as it is made."""
+    everyone = [*roster.students, *kept]
+    stage.write("", {"answer-key.csv": key_csv(everyone, variants)})
+    grids = {v.n: blank_grid(v.n) for v in variants.values()}
+    stage.write("sheets/grids", {f"{n}.svg": grids[n] for n in sorted(grids)})
+    sources = {
+        s.file: sheets.sheet_markdown(s.student_id, s.name, variants[s.student_id], o.text)
+        for s in roster.students
+    }
+    stage.write("sheets", {f"{f}.md": text.encode("utf-8") for f, text in sources.items()})
+    title = f"{o.text.course}: {sheets.TITLE}"
+    book = sheets.key_html([key_page(s, variants[s.student_id]) for s in everyone], title)
+    stage.write("", {"key.html": book.encode("utf-8")})
+    if o.chromium is None:
+        return
+
+    def pages() -> Iterator[tuple[str, str]]:
+        for s in roster.students:
+            n = variants[s.student_id].n
+            grid = {f"grids/{n}.svg": grids[n]}
+            yield f"sheets/{s.file}.pdf", sheets.sheet_html(sources[s.file], grid, title)
+        yield "key.pdf", book
+
+    def done(name: str, data: bytes) -> None:
+        _stop_if_signalled()
+        folder, _, file = name.rpartition("/")
+        stage.write(folder, {file: data})
+
+    _signals["defer"] = True
+    try:
+        sheets.print_pdfs(pages(), o.chromium, o.paper, title, done)
+    finally:
+        _signals["defer"] = False
+    _stop_if_signalled()
 
 
 def check_out(out: Path) -> None:
@@ -515,53 +558,52 @@ def check_out(out: Path) -> None:
     check_folder(out.absolute().parent)
 
 
-def write_output(out: Path, folders: dict[str, dict[str, bytes]]) -> None:
-    """Write every file into a temporary folder beside out, then rename it to out in one step:
-    all of the output appears, or none of it."""
-    parent = out.absolute().parent
-    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}-", suffix=".tmp"))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        # mkdtemp makes the folder private; the output is as readable as any folder.
-        os.chmod(staging, 0o777 & ~umask)
-        for folder, files in sorted(folders.items()):
-            (staging / folder).mkdir(parents=True, exist_ok=True)
-            write_files(staging / folder, files)
-        # rename() replaces an empty folder, and fails on anything else that appeared.
-        os.rename(staging, out)
-    except OSError as error:
-        raise UnsafePath(f"cannot write {out}: {error.strerror or error}") from None
-    except UnsafePath as error:
-        # The reason, without the name of the temporary folder it happened in.
-        raise UnsafePath(f"cannot write {out}: {str(error).rsplit(': ', 1)[-1]}") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+# The command.
+
+
+def _printable(limit: int) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if len(text) > limit or not text.isprintable():
+            raise argparse.ArgumentTypeError(f"must be at most {limit} printable characters")
+        return text
+
+    parse.__name__ = "text"
+    return parse
+
+
+def _points(text: str) -> tuple[int, int]:
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError("must be two whole numbers, as in 3,3")
+    number = whole_number(0, 100)
+    return number(parts[0]), number(parts[1])
 
 
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="variants.py",
         description="Draw each student's own numbers for Problems 1 and 2 and write the "
-        "problem sheets and the answer key.",
+        "problem sheets, the answer key and the key book.",
         epilog="The same roster and seed give byte-identical files; keep the seed private. "
-        "A student's numbers depend on the seed and their id, not on the roster's order; "
-        "when two students draw the same numbers, the one later in the order of "
-        "sha256(seed:id:0) draws again (sha256(seed:id:1), and so on).",
+        "Students take their turn in the order of sha256(seed:id:0), not the roster's, "
+        "and draw again (sha256(seed:id:1), ...) while their numbers, N or 1(d) counts "
+        "are held by a student before them, so a newcomer can change the numbers of "
+        "students after it. --previous KEY.csv keeps every student of an earlier key "
+        "exactly as they were and draws the newcomers around them.",
     )
     parser.add_argument(
         "--roster",
         required=True,
         type=path_argument,
         metavar="ROSTER.csv",
-        help=f"UTF-8 CSV with a header and a {ID_COLUMN} column, at most "
-        f"{MAX_ROWS} students and {MAX_ROSTER_BYTES} bytes",
+        help="a class list as the learning platform exports it: CSV in UTF-8, UTF-16 or "
+        f"Windows-1252, at most {MAX_ROWS} students and {MAX_ROSTER_BYTES} bytes",
     )
     parser.add_argument(
         "--seed",
         required=True,
         metavar="SEED",
-        help="the private seed: 1 to 64 ASCII letters, digits, '_' or '-'",
+        help=f"the private seed: 1 to 64 {SEED_CHARACTERS}",
     )
     parser.add_argument(
         "--out",
@@ -571,52 +613,196 @@ def build_parser() -> ArgumentParser:
         help="a new or empty folder for the key and the sheets; its parent must exist",
     )
     parser.add_argument(
+        "--previous",
+        type=path_argument,
+        metavar="KEY.csv",
+        help="an earlier answer-key.csv: its students keep their numbers",
+    )
+    parser.add_argument(
+        "--id-column",
+        type=_printable(100),
+        metavar="NAME",
+        help="the column that identifies a student (default: the first of student_id, "
+        "SID, Email, ID, SIS User ID, Email address, Username in the roster)",
+    )
+    parser.add_argument(
+        "--name-columns",
+        type=_printable(300),
+        metavar="A,B",
+        help="the columns printed as the name, comma-separated (default: name, Student or "
+        "Full name, else First Name and Last Name)",
+    )
+    parser.add_argument(
+        "--course",
+        type=_printable(100),
+        default="Deep learning",
+        help="the course name on every page (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--due", type=_printable(100), default="", help="the due date, as it should print"
+    )
+    parser.add_argument(
+        "--points",
+        type=_points,
+        default=(3, 3),
+        metavar="P1,P2",
+        help="the points of Problems 1 and 2 (default: 3,3)",
+    )
+    parser.add_argument(
+        "--paper", choices=sorted(sheets.PAPERS), default="a4", help="(default: %(default)s)"
+    )
+    parser.add_argument(
+        "--chromium",
+        type=path_argument,
+        metavar="PATH",
+        help="the Chromium or Chrome that prints the PDFs (default: chromium or "
+        "google-chrome on PATH, then the usual places on macOS and Windows)",
+    )
+    parser.add_argument(
         "--no-pdf",
         action="store_true",
-        help="write the sheets as Markdown only (no Chromium needed)",
+        help="no PDFs: Markdown sheets and the HTML key book only (no Chromium needed)",
     )
     return parser
 
 
+class Stopped(BaseException):
+    """A signal asked the run to stop; finally blocks clean up on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+# While Chromium prints, a signal is noted and acted on between two pages: raised inside
+# Playwright's event loop, it would break the connection before the browser is closed.
+_signals: dict[str, int | bool] = {"defer": False, "pending": 0}
+
+
+def _stop(signum: int, frame: object) -> None:
+    if _signals["defer"]:
+        _signals["pending"] = signum
+        return
+    raise Stopped(signum)
+
+
+def _stop_if_signalled() -> None:
+    if _signals["pending"]:
+        raise Stopped(int(_signals["pending"]))
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command; on SIGTERM, SIGINT or SIGHUP nothing is left behind, exit 128 + signal."""
+    _signals.update(defer=False, pending=0)
+    previous = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
+    try:
+        return run(argv)
+    except Stopped as stop:
+        print(f"variants.py: stopped by signal {stop.signum}: nothing written", file=sys.stderr)
+        return 128 + stop.signum
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not SEED.fullmatch(args.seed):
-        fail(
-            parser,
-            "--seed",
-            f"must be 1 to 64 ASCII letters, digits, '_' or '-', got {shown(args.seed)}",
-        )
+    if not (
+        1 <= len(args.seed) <= 64
+        and all(c.isascii() and (c.isalnum() or c in "_-") for c in args.seed)
+    ):
+        fail(parser, "--seed", f"must be 1 to 64 {SEED_CHARACTERS}, got {shown(args.seed)}")
+    names = None
+    if args.name_columns is not None:
+        names = [name.strip() for name in args.name_columns.split(",")]
     try:
-        students = read_roster(read_input(args.roster, MAX_ROSTER_BYTES))
+        roster = read_roster(
+            read_input(args.roster, MAX_ROSTER_BYTES), id_column=args.id_column, name_columns=names
+        )
     except (UnsafePath, RosterError) as error:
         fail(
             parser,
             "--roster",
             f"{args.roster}: {error}" if isinstance(error, RosterError) else str(error),
         )
+    earlier: dict[str, tuple[Variant, str]] = {}
+    if args.previous is not None:
+        try:
+            earlier = read_previous(read_input(args.previous, MAX_KEY_BYTES))
+        except (UnsafePath, RosterError) as error:
+            fail(
+                parser,
+                "--previous",
+                f"{args.previous}: {error}" if isinstance(error, RosterError) else str(error),
+            )
     try:
         check_out(args.out)
     except UnsafePath as error:
         fail(parser, "--out", str(error))
+    chromium = None
     if not args.no_pdf:
-        from site_server import CHROMIUM
-
-        if not CHROMIUM.is_file():
+        chromium = sheets.find_chromium(args.chromium)
+        if chromium is None:
+            where = args.chromium or "on PATH or in the usual places"
             fail(
                 parser,
-                "--no-pdf",
-                f"printing the sheets needs Debian's Chromium at "
-                f"{CHROMIUM}; install it, or pass --no-pdf for Markdown sheets only",
+                "--chromium",
+                f"no Chromium or Chrome {where}: install it (Debian: apt-get install "
+                "chromium), name it with --chromium PATH, or pass --no-pdf",
             )
-    variants = assign(args.seed, [s.student_id for s in students])
-    folders = build_files(students, variants, pdf=not args.no_pdf)
+    for notice in roster.notices:
+        print(f"variants.py: note: {args.roster}: {one_line(notice)}", file=sys.stderr)
+    on_roster = {s.student_id for s in roster.students}
+    kept = [Student(i, name) for i, (_, name) in earlier.items() if i not in on_roster]
+    if kept:
+        print(
+            f"variants.py: note: {len(kept)} students of {args.previous} are not on the "
+            "roster: their rows stay in the key, without sheets",
+            file=sys.stderr,
+        )
     try:
-        write_output(args.out, folders)
-    except UnsafePath as error:
+        variants = assign(
+            args.seed,
+            [s.student_id for s in [*roster.students, *kept]],
+            {i: v for i, (v, _) in earlier.items()},
+        )
+    except RosterError as error:
+        fail(parser, "--roster", f"{args.roster}: {error}")
+    if chromium is not None:
+        _warn_fonts(roster.students, sheets.font_coverage())
+    options = Options(sheets.SheetText(args.course, args.due, args.points), args.paper, chromium)
+    try:
+        with Staging(args.out) as stage:
+            produce(stage, roster, kept, variants, options)
+            stage.commit()
+    except (UnsafePath, OSError) as error:
         fail(parser, "--out", str(error))
-    print(f"{args.out}: {len(students)} students, key in {args.out / 'answer-key.csv'}")
+    except sheets.PrintError as error:
+        fail(parser, "--chromium", str(error))
+    print(f"{args.out}: {len(variants)} students, key in {args.out / 'answer-key.csv'}")
     return 0
+
+
+def _warn_fonts(students: list[Student], covered: Callable[[str], bool] | None) -> None:
+    """Name, before printing, each student whose name or id no installed font can draw."""
+    if covered is None:
+        print(
+            "variants.py: warning: fontconfig's fc-list is not installed: names in other "
+            "scripts than the Latin, Greek and Cyrillic may print as empty boxes",
+            file=sys.stderr,
+        )
+        return
+    for s in students:
+        lacking = sheets.missing_glyphs([s.name + s.student_id], covered)
+        for chars in lacking.values():
+            print(
+                f"variants.py: warning: no installed font draws {one_line(chars)!r} of "
+                f"{one_line(s.name or s.student_id)!r} ({s.file}): it will print as boxes; "
+                "install fonts-noto-core and fonts-noto-cjk (Debian, Ubuntu)",
+                file=sys.stderr,
+            )
 
 
 if __name__ == "__main__":
