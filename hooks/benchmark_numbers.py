@@ -104,9 +104,13 @@ def quantity(
         if not found:
             raise ValueError(f"the run recorded no {CASES[case]!r} at n = {size}")
         value: object = OF_A_RECORD[name](found[0], data["settings"])
+    elif n is not None:
+        raise ValueError(f"{name} is not a quantity of one size: leave out n=")
     elif name in OF_THE_SIZES:
         value = OF_THE_SIZES[name]([r["n"] for r in _case_records(data, case, name)])
     elif name in OF_THE_RUN:
+        if case is not None:
+            raise ValueError(f"{name} is a quantity of the whole run: leave out {case!r}")
         try:
             value = OF_THE_RUN[name](data["settings"], data["machine"])
         except KeyError as missing:
@@ -115,5 +119,9 @@ def quantity(
         known = sorted([*OF_A_RECORD, *OF_THE_SIZES, *OF_THE_RUN])
         raise ValueError(f"unknown quantity {name!r}; known: {', '.join(known)}")
     if isinstance(value, str):
+        if places is not None:
+            raise ValueError(f"{name} is {value!r}, not a number: leave out digits=")
         return ".".join(value.split(".")[:keep]) if keep else value
+    if keep is not None:
+        raise ValueError(f"{name} is a number, not a version: leave out parts=")
     return f"{value:.{places or 0}f}"

@@ -154,6 +154,10 @@ def test_a_run_quantity_comes_from_the_settings_and_the_machine(run: dict) -> No
         (lambda r: None, ("speedup", "dense", "4096"), "needs a case"),
         (lambda r: None, ("speed-up",), "unknown quantity 'speed-up'"),
         (lambda r: None, ("speedup", "windowed", "4k"), "n='4k' is not a whole number"),
+        (lambda r: None, ("largest-n", "windowed", "4096"), "leave out n="),
+        (lambda r: None, ("cores", "windowed"), "leave out 'windowed'"),
+        (lambda r: None, ("cpu", None, None, "1"), "not a number: leave out digits="),
+        (lambda r: None, ("cores", None, None, None, "2"), "not a version: leave out parts="),
     ],
 )
 def test_a_quantity_the_run_did_not_record_is_an_error(run: dict, change, args, says) -> None:
