@@ -20,13 +20,15 @@ from attention_kernels import sliding_window_attention
 # The data file, relative to docs_dir.
 BENCHMARK = Path("data") / "benchmark.json"
 
-# The prose's short names for the cases of the run.
+# The prose's short names for the cases of the run, and the setting that lists the
+# sizes each was run at (one list per problem, so `largest` is one size in a sentence
+# that compares two cases).
 CASES = {
-    "windowed": "windowed attention",
-    "windowed-jax": "windowed attention, JAX mask",
-    "sliding": "sliding-window attention",
-    "sliding-jax": "sliding-window attention, JAX local window",
-    "rnn2d": "2D RNN wavefront",
+    "windowed": ("windowed attention", "attention_n"),
+    "windowed-jax": ("windowed attention, JAX mask", "attention_n"),
+    "sliding": ("sliding-window attention", "attention_n"),
+    "sliding-jax": ("sliding-window attention, JAX local window", "attention_n"),
+    "rnn2d": ("2D RNN wavefront", "rnn_n"),
 }
 
 # The sliding-window kernel's query block is an argument of the code, not of the run.
@@ -76,13 +78,11 @@ def _whole(text: str | None, what: str) -> int | None:
     return int(text)
 
 
-def _case_records(data: dict, case: str | None, name: str) -> list[dict]:
+def _case_sizes(data: dict, case: str | None, name: str) -> list[int]:
+    """The sizes the run was asked to measure the case at."""
     if case not in CASES:
         raise ValueError(f"{name} needs a case, one of {', '.join(CASES)}; got {case!r}")
-    records = [r for r in data["records"] if r["case"] == CASES[case]]
-    if not records:
-        raise ValueError(f"the run recorded no {CASES[case]!r}")
-    return records
+    return data["settings"][CASES[case][1]]
 
 
 def quantity(
@@ -94,20 +94,22 @@ def quantity(
     parts: str | None = None,
 ) -> str:
     """The quantity `name` of the run, as the prose writes it: `digits` decimals for a
-    number (0 unless given), the first `parts` parts of a version."""
+    number (0 unless given), the first `parts` parts of a version. A quantity of one
+    record is of the case's size `n`: a number, `smallest` or `largest`."""
     places, keep = _whole(digits, "digits"), _whole(parts, "parts")
     if name in OF_A_RECORD:
-        size = _whole(n, "n")
-        if size is None:
+        if n is None:
             raise ValueError(f"{name} is a quantity of one size: give n=")
-        found = [r for r in _case_records(data, case, name) if r["n"] == size]
+        sizes = _case_sizes(data, case, name)
+        size = OF_THE_SIZES[f"{n}-n"](sizes) if f"{n}-n" in OF_THE_SIZES else _whole(n, "n")
+        found = [r for r in data["records"] if r["case"] == CASES[case][0] and r["n"] == size]
         if not found:
-            raise ValueError(f"the run recorded no {CASES[case]!r} at n = {size}")
+            raise ValueError(f"the run recorded no {CASES[case][0]!r} at n = {size}")
         value: object = OF_A_RECORD[name](found[0], data["settings"])
     elif n is not None:
         raise ValueError(f"{name} is not a quantity of one size: leave out n=")
     elif name in OF_THE_SIZES:
-        value = OF_THE_SIZES[name]([r["n"] for r in _case_records(data, case, name)])
+        value = OF_THE_SIZES[name](_case_sizes(data, case, name))
     elif name in OF_THE_RUN:
         if case is not None:
             raise ValueError(f"{name} is a quantity of the whole run: leave out {case!r}")

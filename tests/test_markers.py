@@ -108,7 +108,7 @@ def run() -> dict:
 
 
 def record(run: dict, case: str, n: int) -> dict:
-    name = benchmark_numbers.CASES[case]
+    name = benchmark_numbers.CASES[case][0]
     return next(r for r in run["records"] if r["case"] == name and r["n"] == n)
 
 
@@ -123,8 +123,14 @@ def test_a_record_quantity_is_the_record_rounded_as_asked(run: dict) -> None:
     assert quantity(run, "kernel-ms", "windowed", "4096", "1") == (
         f"{1e3 * windowed['kernel_s']:.1f}"
     )
-    sizes = [r["n"] for r in run["records"] if r["case"] == "2D RNN wavefront"]
-    assert quantity(run, "largest-n", "rnn2d") == str(max(sizes))
+    assert quantity(run, "largest-n", "rnn2d") == str(max(run["settings"]["rnn_n"]))
+    assert quantity(run, "speedup", "windowed", "largest") == quantity(
+        run, "speedup", "windowed", "4096"
+    )
+    assert (
+        quantity(run, "speedup", "rnn2d", "smallest", "1")
+        == f"{record(run, 'rnn2d', 16)['speedup']:.1f}"
+    )
     assert quantity(run, "score-matrix-mib", "windowed", "1024") == "4"
 
 
@@ -146,8 +152,13 @@ def test_a_run_quantity_comes_from_the_settings_and_the_machine(run: dict) -> No
         (lambda r: None, ("speedup", "windowed", "8192"), "no 'windowed attention' at n = 8192"),
         (
             lambda r: r.update(records=[x for x in r["records"] if "JAX" not in x["case"]]),
-            ("speedup", "windowed-jax", "4096"),
-            "recorded no 'windowed attention, JAX mask'",
+            ("speedup", "windowed-jax", "largest"),
+            "recorded no 'windowed attention, JAX mask' at n = 4096",
+        ),
+        (
+            lambda r: r["settings"]["attention_n"].append(8192),
+            ("count-ratio", "sliding", "largest"),
+            "recorded no 'sliding-window attention' at n = 8192",
         ),
         (lambda r: r["machine"].pop("jax"), ("jax",), "did not record 'jax'"),
         (lambda r: None, ("speedup", "windowed"), "give n="),
@@ -170,6 +181,7 @@ def test_a_missing_record_stops_the_page_that_asks_for_it(tmp_path: Path) -> Non
     (tmp_path / "data").mkdir()
     data = benchmark_numbers.read_benchmark(DOCS)
     data["records"] = [r for r in data["records"] if r["n"] != 4096]
+    assert max(data["settings"]["attention_n"]) == 4096
     (tmp_path / benchmark_numbers.BENCHMARK).write_text(json.dumps(data))
     text = (DOCS / "snippets/attention-benchmark.md").read_text(encoding="utf-8")
     site = markers.Site(ROOT, tmp_path, "v1", "")
