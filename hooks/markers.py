@@ -123,14 +123,18 @@ def expand(markdown: str, page: str, site: Site) -> str:
 # The MkDocs adapter: the only code here that knows MkDocs.
 
 
-def on_page_markdown(markdown, page, config, files):
-    site = Site(
+def site_of(config) -> Site:
+    """What markers may read, from MkDocs' configuration."""
+    return Site(
         root=Path(config.config_file_path).parent,
         docs_dir=Path(config.docs_dir),
         release=config.extra.get("release"),
         glossary_html=config.extra.get("glossary_html", ""),
     )
+
+
+def on_page_markdown(markdown, page, config, files):
     try:
-        return expand(markdown, page.file.src_uri, site)
+        return expand(markdown, page.file.src_uri, site_of(config))
     except MarkerError as error:
         raise PluginError(str(error)) from None
