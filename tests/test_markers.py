@@ -224,3 +224,14 @@ def test_the_home_page_cites_the_citation_file() -> None:
 def test_a_note_that_leaves_out_a_licence_is_an_error() -> None:
     with pytest.raises(ValueError, match="does not name the licence MIT"):
         citation.bibtex(CFF, "Text and figures CC BY 4.0")
+
+
+@pytest.mark.slow
+def test_no_marker_is_left_in_the_built_site(built_site: Path) -> None:
+    """Markers in snippets too: the hook runs after the snippets are inlined."""
+    left = [
+        f"{page.relative_to(built_site)}: {m[0]}"
+        for page in sorted(built_site.rglob("*.html"))
+        for m in markers.MARKER.finditer(page.read_text(encoding="utf-8"))
+    ]
+    assert not left, left
