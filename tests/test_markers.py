@@ -163,7 +163,7 @@ def test_a_run_quantity_comes_from_the_settings_and_the_machine(run: dict) -> No
         (lambda r: r["machine"].pop("jax"), ("jax",), "did not record 'jax'"),
         (lambda r: None, ("speedup", "windowed"), "give n="),
         (lambda r: None, ("speedup", "dense", "4096"), "needs a case"),
-        (lambda r: None, ("speed-up",), "unknown quantity 'speed-up'"),
+        (lambda r: None, ("speed-up", "windowed", "4096"), "unknown quantity 'speed-up'"),
         (lambda r: None, ("speedup", "windowed", "4k"), "n='4k' is not a whole number"),
         (lambda r: None, ("largest-n", "windowed", "4096"), "leave out n="),
         (lambda r: None, ("cores", "windowed"), "leave out 'windowed'"),
