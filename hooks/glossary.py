@@ -8,7 +8,8 @@ first appearance in each section (up to the next <h2>) keeps its hover text,
 so a reader who jumps to a section finds it there without a page full of
 dotted underlines. Headings, links, summaries and
 glossary entries stay free of it: they should read, and click, as one piece.
-A line ``<!-- glossary -->`` on a page becomes the full list, alphabetically.
+A line ``<!-- chapter:glossary -->`` on a page becomes the full list, alphabetically
+(hooks/markers.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from mkdocs.exceptions import PluginError
 # Relative to docs_dir; the snippets folder is not built as pages.
 GLOSSARY = Path("snippets") / "glossary.md"
 DEFINITION = re.compile(r"^\*\[(?P<term>[^\]]+)\]:[ ]*(?P<text>.+)$", re.M)
-PLACEHOLDER = re.compile(r"^<!-- glossary -->[ \t]*$", re.M)
 # Elements whose text must stay free of <abbr>; none of them nests in itself.
 UNWRAP_IN = re.compile(r"<(h[1-6]|a|dt|summary)\b[^>]*>.*?</\1>", re.S)
 ABBR = re.compile(r'<abbr title="(?P<title>[^"]*)">(?P<text>.*?)</abbr>', re.S)
@@ -80,11 +80,6 @@ def on_config(config):
     config.mdx_configs.setdefault("abbr", {})["glossary"] = forms(terms)
     config.extra["glossary_html"] = definition_list(terms)
     return config
-
-
-def on_page_markdown(markdown, page, config, files):
-    # Blank lines around the list keep it a block of its own, whatever surrounds the line.
-    return PLACEHOLDER.sub(lambda _: "\n" + config.extra["glossary_html"] + "\n", markdown)
 
 
 def first_per_section(html_text: str) -> str:

@@ -1,4 +1,4 @@
-"""Fill in `{{ release }}` on a page with the release tag that mkdocs.yml names.
+"""The release tag that `<!-- chapter:release -->` on a page stands for.
 
 The lab's Colab link and downloads point at a release tag, not at main, so a
 course keeps the same notebook for a whole term. The tag is written once, as
@@ -10,23 +10,11 @@ from __future__ import annotations
 
 import re
 
-from mkdocs.exceptions import PluginError
-
-PLACEHOLDER = re.compile(r"\{\{\s*release\s*\}\}")
 TAG = re.compile(r"v\d+(\.\d+)*")
 
 
-def render(markdown: str, release: object, where: str = "page") -> str:
-    """markdown with every {{ release }} replaced by the tag."""
-    if not PLACEHOLDER.search(markdown):
-        return markdown
+def release_tag(release: object) -> str:
+    """mkdocs.yml's extra.release, checked to be a tag such as v1.1."""
     if not isinstance(release, str) or not TAG.fullmatch(release):
-        raise PluginError(
-            f"{where}: uses {{{{ release }}}}, but mkdocs.yml's extra.release is "
-            f"{release!r}, not a tag such as v1.1"
-        )
-    return PLACEHOLDER.sub(release, markdown)
-
-
-def on_page_markdown(markdown, page, config, files):
-    return render(markdown, config.extra.get("release"), page.file.src_uri)
+        raise ValueError(f"mkdocs.yml's extra.release is {release!r}, not a tag such as v1.1")
+    return release

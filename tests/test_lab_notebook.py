@@ -531,20 +531,19 @@ COLAB = "https://colab.research.google.com/github/{repo}/blob/{tag}/docs/lab/att
 
 
 def test_colab_link_follows_repo_url() -> None:
-    import importlib.util
+    import sys
 
     import yaml
 
-    spec = importlib.util.spec_from_file_location(
-        "release_links", ROOT / "hooks" / "release_links.py"
-    )
-    release_links = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(release_links)
+    sys.path.insert(0, str(ROOT / "hooks"))
+    import markers
+
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     repo = re.fullmatch(r"https://github\.com/(\S+?)/?", config["repo_url"])[1]
     tag = config["extra"]["release"]
     page = (ROOT / "docs" / "lab" / "index.md").read_text(encoding="utf-8")
-    rendered = release_links.render(page, tag)
+    site = markers.Site(ROOT, ROOT / "docs", tag, "")
+    rendered = markers.expand(page, "lab/index.md", site)
     assert COLAB.format(repo=repo, tag=tag) in rendered
     # The tag, not main: the links stay the same for a term.
     assert "/blob/main/" not in rendered and "/raw/main/" not in rendered

@@ -53,13 +53,6 @@ def test_citation_matches_site_config() -> None:
     assert set(cff["license"]) == {"CC-BY-4.0", "MIT"}
 
 
-def test_home_page_bibtex_matches_citation() -> None:
-    home = (ROOT / "docs/index.md").read_text()
-    bibtex = re.search(r"```bibtex\n(.*?)```", home, re.S).group(1)
-    assert mkdocs_config()["site_url"] in bibtex
-    assert f"year         = {{{citation()['date-released'][:4]}}}" in bibtex
-
-
 def test_readme_links_the_published_site() -> None:
     assert mkdocs_config()["site_url"] in (ROOT / "README.md").read_text()
 

@@ -133,6 +133,7 @@ def test_glossary_hook_on_a_fixture_project(tmp_path: Path) -> None:
         exclude_docs: snippets/
         hooks:
           - {ROOT / "hooks/glossary.py"}
+          - {ROOT / "hooks/markers.py"}
         markdown_extensions:
           - abbr
           - pymdownx.arithmatex:
@@ -160,7 +161,7 @@ def test_glossary_hook_on_a_fixture_project(tmp_path: Path) -> None:
         ```
 
         ## Glossary
-        <!-- glossary -->
+        <!-- chapter:glossary -->
         """)
     )
     result = build_site(tmp_path / "out", project)

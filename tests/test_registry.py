@@ -1,5 +1,6 @@
 """The pattern registry: its expressions against brute-force masks, the table and the
-explorer data generated from it, and the hooks that put them into the site."""
+explorer data generated from it, and the hooks that put them into the site (the table's
+marker: tests/test_markers.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from attention import (
     markdown_table,
     row_counts,
 )
-from mkdocs.exceptions import PluginError
 
 HOOKS = Path(__file__).resolve().parent.parent / "hooks"
 
@@ -151,22 +151,6 @@ def test_glance_table_numbers_are_brute_force_mask_sums() -> None:
         assert row[4] == f"{round(100 * total / n**2)}%"
     assert [row[3] for row in rows] == ["144", "78", "42", "30"]
     assert rows[2][5:] == [r"\(\Theta(n(t+1)d)\)", r"\(\Theta(n(t+1))\)"]
-
-
-def test_table_hook_replaces_only_its_marker() -> None:
-    hook = load_hook("patterns_table")
-    page = "Before.\n\n<!-- patterns-table -->\n\nAfter.\n"
-    out = hook.render(page)
-    assert out == "Before.\n\n" + markdown_table("glance") + "\n\nAfter.\n"
-    assert hook.render("<!-- patterns-table glance -->") == markdown_table("glance")
-    untouched = "No table here.\n<!-- another comment -->\n"
-    assert hook.render(untouched) == untouched
-
-
-def test_table_hook_refuses_an_unknown_table() -> None:
-    hook = load_hook("patterns_table")
-    with pytest.raises(PluginError, match="unknown patterns table 'sparse'"):
-        hook.render("<!-- patterns-table sparse -->", "efficient-attention.md")
 
 
 def test_explorer_data_is_small_and_evaluates_to_the_counts() -> None:

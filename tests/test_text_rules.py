@@ -18,6 +18,7 @@ DOCS = ROOT / "docs"
 NOTATION = DOCS / "notation.md"
 LAB = DOCS / "lab" / "attention-lab.ipynb"
 
+MARKER = re.compile(r"<!--\s*chapter:.*?-->", re.S)
 SOLUTION_TITLE = re.compile(r'^\s*\?\?\?\+?\s+success\b\s*(?:"([^"]*)")?', re.M)
 
 # Commands whose brace argument is a word, not symbols.
@@ -136,7 +137,9 @@ def place_texts() -> dict[str, list[str]]:
     """The formulas of each part of the chapter that the notation table names."""
 
     def page(*names: str) -> list[str]:
-        return [m for name in names for m in math_spans((DOCS / name).read_text("utf-8"))]
+        # A marker in a formula is a number the build fills in, not a symbol.
+        texts = [MARKER.sub("", (DOCS / name).read_text("utf-8")) for name in names]
+        return [m for text in texts for m in math_spans(text)]
 
     places = {
         "Problem 1": page("efficient-attention.md", "snippets/attention-benchmark.md"),
@@ -235,3 +238,15 @@ def test_collapsed_solutions_are_titled_solution(path: str) -> None:
     titles = [m.group(1) for m in SOLUTION_TITLE.finditer(text)]
     spoilers = [title for title in titles if title != "Solution"]
     assert not spoilers, f"{path}: a solution title gives more than 'Solution': {spoilers}"
+
+
+def test_the_attention_benchmark_names_the_kernels_in_one_order() -> None:
+    """Windowed first, sliding window second, as the tiles table lists them, in every
+    sentence that names both, so that "A and B" pairs read the same way throughout."""
+    text = MARKER.sub("", (DOCS / "snippets/attention-benchmark.md").read_text(encoding="utf-8"))
+    flat = " ".join(re.sub(r"^```.*?^```", "", text, flags=re.S | re.M).split())
+    for sentence in re.split(r"(?<=[.!?:;])\s+(?=[A-Z\\`(!])|\s*///\s*", flat):
+        windowed = re.search(r"\bwindowed\b", sentence, re.I)
+        sliding = re.search(r"\bsliding[- ]window\b", sentence, re.I)
+        if windowed and sliding:
+            assert windowed.start() < sliding.start(), f"sliding window named first: {sentence}"
