@@ -97,6 +97,9 @@ def quantity(
     number (0 unless given), the first `parts` parts of a version. A quantity of one
     record is of the case's size `n`: a number, `smallest` or `largest`."""
     places, keep = _whole(digits, "digits"), _whole(parts, "parts")
+    known = [*OF_A_RECORD, *OF_THE_SIZES, *OF_THE_RUN]
+    if name not in known:
+        raise ValueError(f"unknown quantity {name!r}; known: {', '.join(sorted(known))}")
     if name in OF_A_RECORD:
         if n is None:
             raise ValueError(f"{name} is a quantity of one size: give n=")
@@ -117,9 +120,6 @@ def quantity(
             value = OF_THE_RUN[name](data["settings"], data["machine"])
         except KeyError as missing:
             raise ValueError(f"the run did not record {missing}") from None
-    else:
-        known = sorted([*OF_A_RECORD, *OF_THE_SIZES, *OF_THE_RUN])
-        raise ValueError(f"unknown quantity {name!r}; known: {', '.join(known)}")
     if isinstance(value, str):
         if places is not None:
             raise ValueError(f"{name} is {value!r}, not a number: leave out digits=")
