@@ -507,12 +507,12 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         # The config as a build sees it: its hooks may change the nav (the course edition's do).
-        config = load_config(str(args.config))
+        config = load_config(str(args.config.resolve()))
         config = config.plugins.on_config(config)
     except MkDocsException as error:
         fail(parser, "--config", str(error))
     started = time.monotonic()
-    with built_site(args.site, args.config.resolve()) as site:
+    with built_site(args.site, Path(config.config_file_path)) as site:
         data = make_pdf(site, config)
     write_atomically(out, data)
     print(f"{out}: {len(data) / 1e6:.1f} MB in {time.monotonic() - started:.0f} s")
