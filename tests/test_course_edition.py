@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -212,6 +213,49 @@ def _flatten(outline: list) -> list:
     return [
         leaf for item in outline for leaf in (_flatten(item) if isinstance(item, list) else [item])
     ]
+
+
+# Publishing either edition.
+
+
+def _build_steps() -> dict[str, dict]:
+    workflow = yaml.safe_load((ROOT / ".github/workflows/pages.yml").read_text(encoding="utf-8"))
+    assert set(workflow[True]["workflow_dispatch"]["inputs"]["edition"]["options"]) == {
+        "variable",
+        "public",
+        "course",
+    }
+    return {step.get("name", ""): step for step in workflow["jobs"]["build"]["steps"]}
+
+
+@pytest.mark.parametrize(
+    ("edition", "config"),
+    [("public", "mkdocs.yml"), ("course", "mkdocs-course.yml"), ("Course", None), ("", None)],
+)
+def test_publish_workflow_builds_and_prints_the_chosen_edition(
+    edition: str, config: str | None, tmp_path: Path
+) -> None:
+    steps = _build_steps()
+    choose = steps["Choose the edition's config"]
+    assert "vars.SITE_EDITION" in choose["env"]["EDITION"]
+    output = tmp_path / "output"
+    result = subprocess.run(
+        ["bash", "-e", "-c", choose["run"]],
+        env={"EDITION": edition, "GITHUB_OUTPUT": str(output), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if config is None:
+        assert result.returncode != 0 and "edition must be" in result.stdout
+    else:
+        assert result.returncode == 0 and output.read_text() == f"config={config}\n"
+    for name, command in [
+        ("Build the site (warnings fail the build)", 'mkdocs build --strict -f "$CONFIG"'),
+        ("Print the chapter to site/chapter.pdf", '--config "$CONFIG"'),
+    ]:
+        assert command in steps[name]["run"]
+        assert steps[name]["env"]["CONFIG"] == "${{ steps.edition.outputs.config }}"
 
 
 # The marker grammar, without a build.
