@@ -349,3 +349,11 @@ def test_the_course_config_names_only_what_its_hook_reads() -> None:
     assert set(config["extra"]["edition"]) <= course_edition.KEYS
     public = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     assert "hooks/course_edition.py" in public["hooks"]
+
+
+def test_make_pdf_refuses_a_config_that_is_not_a_file(tmp_path: Path) -> None:
+    result = run_script(
+        "make_pdf.py", "--config", str(tmp_path / "none.yml"), "--out", str(tmp_path / "a.pdf")
+    )
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "--config" in result.stderr and not (tmp_path / "a.pdf").exists()
