@@ -42,7 +42,7 @@ def _softmax_times(
 
 
 def _scale(d: int, dtype: np.dtype) -> np.generic:
-    """1 / sqrt(d) in dtype; the kernels scale q rather than the many more scores."""
+    """1 / sqrt(d) in dtype, for the queries or, in the windowed kernel, the scores."""
     return dtype.type(1 / np.sqrt(d))
 
 

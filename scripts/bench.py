@@ -353,11 +353,14 @@ def run(settings: Settings) -> dict:
     rng = np.random.default_rng(0)
     cases = [c for n in settings.attention_n for c in attention_cases(n, rng, jax)]
     cases += [rnn_case(n, rng) for n in settings.rnn_n]
+    # A case with a framework twin yields two records; count records, not cases, so
+    # the progress ends at [N/N] with N the rows of the table.
+    total = sum(1 + (case.framework is not None) for case in cases)
     records = []
-    for i, case in enumerate(cases, 1):
-        records += measure(case, settings.repeats)
-        for done in records[-1 - (case.framework is not None) :]:
-            print(f"[{i}/{len(cases)}] {row(done)}", file=sys.stderr, flush=True)
+    for case in cases:
+        for done in measure(case, settings.repeats):
+            records.append(done)
+            print(f"[{len(records)}/{total}] {row(done)}", file=sys.stderr, flush=True)
     return {
         "machine": machine(settings.repeats, affinity, jax),
         "settings": {

@@ -118,7 +118,12 @@ def test_jax_rows_are_recorded_when_jax_imports(in_process: pytest.MonkeyPatch, 
     data = json.loads(json.dumps(bench.run(TINY)))
     assert data["machine"]["jax"] == "0.0.test"
     assert data["settings"]["jax"].startswith("timed: jax 0.0.test.")
-    assert "JAX timed" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "JAX timed" in err
+    # Progress counts table rows, JAX's included, so it ends at [N/N].
+    total = len(data["records"])
+    progress = [line.split()[0] for line in err.splitlines() if line.startswith("[")]
+    assert progress == [f"[{i}/{total}]" for i in range(1, total + 1)]
     records = {(r["case"], r["n"]): r for r in data["records"]}
     for n in TINY.attention_n:
         for case, jax_case in zip(

@@ -91,6 +91,17 @@ def test_glossary_defines_each_term_once(tmp_path: Path) -> None:
         glossary.read_glossary(doubled)
 
 
+def test_glossary_definitions_write_symbols_as_a_reader_sees_them() -> None:
+    # Hover text is plain text: k_j or s_{ij} would show as typed, not as the page's kⱼ.
+    markup = re.compile(r"[_^\\{}$]")
+    raw = {
+        term: text
+        for term, text in glossary.read_glossary(GLOSSARY_FILE).items()
+        if markup.search(text)
+    }
+    assert not raw, f"TeX-like markup in hover text: {raw}"
+
+
 def test_glossary_covers_plurals_and_capitals() -> None:
     spelled = glossary.forms(
         {"query": "Q.", "FLOP": "F.", "softmax": "S.", "key": "K.", "sliding window": "W."}

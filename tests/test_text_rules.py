@@ -2,8 +2,8 @@
 
 A collapsed solution is titled "Solution" and nothing more, and a symbol of the
 notation page appears only in the parts of the chapter that the page lists for
-it, so that no symbol takes a second meaning. The notation table is the one
-place that says which symbol belongs where.
+it, so that no symbol takes a second meaning; every symbol a formula uses is on
+that page. The notation table is the one place that says which symbol belongs where.
 """
 
 from __future__ import annotations
@@ -161,6 +161,22 @@ def notation_table() -> dict[str, set[str]]:
     return allowed
 
 
+def local_letters() -> dict[str, set[str]]:
+    """Part -> the letters the notation page lists as used for one derivation only there,
+    plus the standard notation it names (O, e, ...), which every part may use."""
+    text = NOTATION.read_text(encoding="utf-8")
+    standard = re.search(r"^Standard notation has no row:(.*?)(?:\n\n|\Z)", text, re.S | re.M)
+    everywhere = {
+        s for math in math_spans(standard.group(1) if standard else "") for s in symbols(math)
+    }
+    letters = {}
+    for part, listed in re.findall(
+        r"^- ((?:Problem \d|lab [A-C–]+)): (.*?)(?=^- |^$)", text, re.S | re.M
+    ):
+        letters[part] = everywhere | {s for math in math_spans(listed) for s in symbols(math)}
+    return letters
+
+
 def test_symbol_reader() -> None:
     score = r"s_{ij} = \frac{q_i \cdot k_j}{\sqrt{d}}"
     assert symbols(score) == ["s", "i", "j", "q", "i", "k", "j", "d"]
@@ -195,6 +211,20 @@ def test_symbols_keep_one_meaning(place: str) -> None:
         }
     )
     assert not misused, f"{place} uses symbols the notation page keeps elsewhere: {misused}"
+
+
+@pytest.mark.parametrize("place", ["Problem 1", "Problem 2", "lab A–B", "lab C"])
+def test_every_symbol_is_on_the_notation_page(place: str) -> None:
+    known = set(notation_table()) | local_letters().get(place, set())
+    missing = sorted(
+        {
+            f"{symbol} in \\({math.strip()[:50]}\\)"
+            for math in place_texts()[place]
+            for symbol in symbols(math)
+            if symbol not in known
+        }
+    )
+    assert not missing, f"{place} uses symbols the notation page does not list: {missing}"
 
 
 @pytest.mark.parametrize(
