@@ -7,6 +7,8 @@ mkdocs.yml builds the public edition. mkdocs-course.yml inherits it and sets
 - `files`: generated files no page may use (the explorers' data);
 - `sections`: every section whose heading reads so, down to the next heading
   of its level or above;
+- `held_back`: sections that keep their heading (links to it still work) and
+  show the given note in place of their text;
 - `blocks`: every collapsible or admonition block with that title ("Solution");
 - `answers_under`: under these headings, a question block keeps its question,
   as a list item, and loses its answer;
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 
 from mkdocs.exceptions import PluginError
 
-KEYS = {"pages", "files", "sections", "blocks", "answers_under"}
+KEYS = {"pages", "files", "sections", "held_back", "blocks", "answers_under"}
 
 # A marker alone on its line takes the line with it, so that adding markers to a
 # page leaves the public edition's Markdown exactly as it was.
@@ -59,6 +61,7 @@ class Edition:
     pages: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
+    held_back: dict[str, str] = field(default_factory=dict)
     blocks: list[str] = field(default_factory=list)
     answers_under: list[str] = field(default_factory=list)
 
@@ -69,7 +72,9 @@ class Edition:
             return None
         if not isinstance(settings, dict) or set(settings) - KEYS:
             raise PluginError(f"extra.edition: expected a mapping with keys {sorted(KEYS)}")
-        return cls(**{key: list(value) for key, value in settings.items()})
+        return cls(
+            **{key: value if key == "held_back" else list(value) for key, value in settings.items()}
+        )
 
 
 _edition: Edition | None = None
@@ -119,9 +124,11 @@ def leave_out(markdown: str, edition: Edition, used: set[str]) -> str:
                 k += 1
                 continue
             dropping, under = 0, ""
-            if heading[2] in edition.sections:
+            if heading[2] in edition.sections or heading[2] in edition.held_back:
                 used.add(heading[2])
                 dropping = level
+                if heading[2] in edition.held_back:
+                    out += [line, "", edition.held_back[heading[2]], ""]
                 k += 1
                 continue
             if heading[2] in edition.answers_under:
@@ -226,7 +233,8 @@ def on_env(env, config, files):
         file = files.get_file_from_path(src)
         if file is not None:
             files.remove(file)
-    names = [*_edition.pages, *_edition.sections, *_edition.blocks, *_edition.answers_under]
+    names = [*_edition.pages, *_edition.sections, *_edition.held_back]
+    names += [*_edition.blocks, *_edition.answers_under]
     unused = [name for name in names if name not in _used]
     if unused:
         raise PluginError(f"extra.edition names what no page has: {', '.join(unused)}")

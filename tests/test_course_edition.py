@@ -281,6 +281,10 @@ A line only the course edition shows.
 
 - Taken away.
 
+## Corrections
+
+- Quoted.
+
 ## Going further
 
 ```bash
@@ -308,6 +312,10 @@ Intro, the sum is 78.
 
 - Taken away.
 
+## Corrections
+
+- Quoted.
+
 ## Going further
 
 ```bash
@@ -316,7 +324,10 @@ Intro, the sum is 78.
 ![grid](figures/answer.svg)
 """
 EDITION = course_edition.Edition(
-    sections=["Key takeaways"], blocks=["Solution"], answers_under=["Check yourself"]
+    sections=["Key takeaways"],
+    held_back={"Corrections": "Held back."},
+    blocks=["Solution"],
+    answers_under=["Check yourself"],
 )
 
 
@@ -327,8 +338,9 @@ def test_public_edition_is_the_page_without_its_markers() -> None:
 def test_course_edition_leaves_the_answers_out() -> None:
     used: set[str] = set()
     course = course_edition.leave_out(PAGE, EDITION, used)
-    assert used == {"Key takeaways", "Solution", "Check yourself"}
-    for gone in ("78", "The answer", "Because", "Taken away", "answer.svg", "<!--"):
+    assert used == {"Key takeaways", "Corrections", "Solution", "Check yourself"}
+    assert "## Corrections\n\nHeld back.\n" in course
+    for gone in ("78", "The answer", "Because", "Taken away", "Quoted", "answer.svg", "<!--"):
         assert gone not in course
     for kept in ("Intro, the sum.", "A line only the course edition shows.", "- Why?"):
         assert kept in course
