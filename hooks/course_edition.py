@@ -72,9 +72,12 @@ class Edition:
             return None
         if not isinstance(settings, dict) or set(settings) - KEYS:
             raise PluginError(f"extra.edition: expected a mapping with keys {sorted(KEYS)}")
-        return cls(
-            **{key: value if key == "held_back" else list(value) for key, value in settings.items()}
-        )
+        for key, value in settings.items():
+            kind = dict if key == "held_back" else list
+            texts = [*value, *value.values()] if isinstance(value, dict) else value
+            if not isinstance(value, kind) or not all(isinstance(v, str) for v in texts):
+                raise PluginError(f"extra.edition.{key}: expected a {kind.__name__} of text")
+        return cls(**settings)
 
 
 _edition: Edition | None = None

@@ -369,3 +369,24 @@ def test_make_pdf_refuses_a_config_that_is_not_a_file(tmp_path: Path) -> None:
     )
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert "--config" in result.stderr and not (tmp_path / "a.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    "edition",
+    [["Solution"], {"block": ["Solution"]}, {"blocks": "Solution"}, {"held_back": ["Corrections"]}],
+)
+def test_a_malformed_edition_stops_the_build(edition: object) -> None:
+    config = type("Config", (), {"extra": {"edition": edition}})()
+    with pytest.raises(PluginError, match="extra.edition"):
+        course_edition.Edition.from_config(config)
+
+
+def test_a_name_that_matches_nothing_stops_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A renamed heading must not let its section back into the course edition unseen.
+    edition = course_edition.Edition(sections=["Key takeaways", "Key points"])
+    monkeypatch.setattr(course_edition, "_edition", edition)
+    monkeypatch.setattr(course_edition, "_used", set())
+    course_edition.leave_out(PAGE, edition, course_edition._used)
+    with pytest.raises(PluginError, match="Key points") as error:
+        course_edition.on_env(None, None, None)
+    assert "Key takeaways" not in str(error.value)
