@@ -4,12 +4,19 @@ and the practice questions of scripts/practice.py, as JSON.
 The files are generated into the site as assets/patterns.json and assets/practice.json
 on every build, and under `mkdocs serve` too, so the JavaScript holds no formula of its
 own: it evaluates the expression trees and shows what they say.
+
+The formulas a widget shows are in the data as TeX written from the same trees
+(scripts/expression_tex.py). A page with a widget gets each of them once, hidden, as
+page math, which hooks/static_math.py draws like every other formula; the widget
+shows a copy of the drawing.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from mkdocs.structure.files import File
@@ -17,6 +24,7 @@ from mkdocs.structure.files import File
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 from attention import ALT, KERNELS, PATTERNS, TITLE, N, Param, expression_tree  # noqa: E402
+from expression_tex import tex  # noqa: E402
 from practice import practice_data  # noqa: E402
 
 DEST = "assets/patterns.json"
@@ -47,13 +55,27 @@ def explorer_data() -> dict:
                 "choice": p.choice,
                 "params": [_param(param) for param in p.params],
                 "rule": expression_tree(p.rule),
-                "closedForm": {"text": p.closed_form, "tree": expression_tree(p.closed_form)},
-                "where": _where(p.where),
-                "rowRule": {"text": p.row_rule, "tree": expression_tree(p.row_rule)},
+                "closedForm": _formula(p.closed_form, dict(p.symbols)),
+                "where": [_helper(name, text, dict(p.symbols)) for name, text in p.where],
+                "rowRule": _formula(p.row_rule, dict(p.symbols)),
                 "kernel": _kernel(p.name),
             }
             for p in PATTERNS.values()
         ],
+    }
+
+
+def _formula(text: str, symbols: dict[str, str]) -> dict:
+    """An expression as the widgets take it: its tree, and its TeX to show."""
+    return {"tree": expression_tree(text), "tex": tex(text, symbols)}
+
+
+def _helper(name: str, text: str, symbols: dict[str, str]) -> dict:
+    """A helper name's definition, its TeX written as the page writes it: t' = min(t, n - 1)."""
+    return {
+        "name": name,
+        **_formula(text, symbols),
+        "tex": f"{symbols.get(name, name)} = {tex(text)}",
     }
 
 
@@ -69,6 +91,7 @@ def _kernel(pattern: str) -> dict | None:
     return {
         "label": kernel.label,
         "tiles": kernel.tiles,
+        "wholeGrid": kernel.whole_grid,
         "rule": expression_tree(kernel.rule),
         "where": _where(kernel.where),
     }
@@ -76,6 +99,43 @@ def _kernel(pattern: str) -> dict | None:
 
 def _json(data: dict) -> str:
     return json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n"
+
+
+def _tex_in(data) -> Iterator[str]:
+    """Every TeX string in the data: the values of its keys named tex or tTex."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in ("tex", "tTex") and isinstance(value, str):
+                yield value
+            else:
+                yield from _tex_in(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _tex_in(value)
+
+
+# The widgets that show formulas, by the attribute that marks them on a page.
+WIDGETS = {"data-mask-explorer": explorer_data, "data-window-converter": practice_data}
+
+
+def widget_formulas(page_html: str) -> str:
+    """The hidden block of formulas the page's widgets show, as page math, or ""."""
+    formulas = sorted(
+        {t for mark, data in WIDGETS.items() if mark in page_html for t in _tex_in(data())}
+    )
+    if not formulas:
+        return ""
+    spans = "".join(
+        f'<span data-tex="{html.escape(t)}"><span class="arithmatex">'
+        f"\\({html.escape(t, quote=False)}\\)</span></span>"
+        for t in formulas
+    )
+    return f'<div class="widget-formulas" hidden>{spans}</div>'
+
+
+def on_page_content(html_text, page, config, files):
+    # Before hooks/static_math.py, which draws the formulas (it is listed later).
+    return html_text + widget_formulas(html_text)
 
 
 def on_files(files, config):

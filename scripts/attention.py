@@ -152,7 +152,8 @@ ALT = "{title}: {count} of {total} scores computed"
 class Pattern:
     """A named mask: its parameters, its rule for (query i, key j), its closed-form
     count with the helper names it defines, its row rule (rows from 1 as on the pages),
-    and how the pages write them in TeX."""
+    and how the pages write them in TeX; `symbols` gives the page's symbol for a helper
+    name where the two differ (the widgets write the expressions as TeX with them)."""
 
     name: str
     label: str
@@ -165,6 +166,7 @@ class Pattern:
     row_tex: str
     time_tex: str
     memory_tex: str
+    symbols: tuple[tuple[str, str], ...] = ()
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -263,15 +265,17 @@ PATTERNS: dict[str, Pattern] = {
             r"\min(i-1, t) + 1",
             r"\Theta(n(t+1)d)",
             r"\Theta(n(t+1))",
+            (("s", "t'"),),
         ),
-        # q full windows, then a last window of the r tokens left when w does not divide n.
+        # n // w full windows, then a last window of the r tokens left when w does not
+        # divide n.
         Pattern(
             "windowed",
             "Windowed",
             (W,),
             "j <= i and i // w == j // w",
-            "q * w * (w + 1) / 2 + r * (r + 1) / 2",
-            (("q", "n // w"), ("r", "n % w")),
+            "n // w * w * (w + 1) / 2 + r * (r + 1) / 2",
+            (("r", "n % w"),),
             "(i - 1) % w + 1",
             r"n(w+1)/2",
             r"((i-1) \bmod w) + 1",
@@ -430,7 +434,8 @@ def markdown_table(name: str) -> str:
 class Kernel:
     """The cells one benchmark kernel of attention_kernels.py really computes: the pattern
     it serves, and its tiles as a rule for (query i, key j), 0-based, with the helper
-    names the rule uses. Padding outside the n x n grid is not a cell."""
+    names the rule uses. Padding outside the n x n grid is not a cell. `whole_grid` says
+    why the tiles can cover the whole grid when they do."""
 
     name: str
     label: str
@@ -438,6 +443,7 @@ class Kernel:
     rule: str
     where: tuple[tuple[str, str], ...]
     tiles: str
+    whole_grid: str
 
     def mask(self, n: int, **params: int) -> np.ndarray:
         """The boolean (n, n) mask of the cells inside the kernel's tiles."""
@@ -454,15 +460,20 @@ KERNEL_BLOCK = 16
 KERNELS: dict[str, Kernel] = {
     k.pattern: k
     for k in (
-        # v = min(w, n) as the kernel clips it; a = v // 2 queries in each window's first tile.
+        # v = min(w, n) as the kernel clips it; a = v // 2 queries in each full window's
+        # first tile. The r = n mod v tokens left over from f on form a short last window,
+        # which the kernel splits the same way at b = r // 2.
         Kernel(
             "windowed",
             "Windowed kernel",
             "windowed",
-            "i // v == j // v and (i % v >= a or j % v < a)",
-            (("v", "min(w, n)"), ("a", "v // 2")),
-            "per window, its first w/2 queries against its first w/2 keys, and its "
-            "last w − w/2 queries against all w keys of the window",
+            "i // v == j // v and (i < f and (i % v >= a or j % v < a)"
+            " or i >= f and (i - f >= b or j - f < b))",
+            (("v", "min(w, n)"), ("a", "v // 2"), ("r", "n % v"), ("f", "n - r"), ("b", "r // 2")),
+            "per window, its first w/2 queries (rounded down) against its first w/2 keys, and"
+            " its other queries against all the window's keys; a short last window is split"
+            " the same way at half its own length",
+            "",
         ),
         # Block of b queries from f = b (i // b): keys from f - s to the block's last query.
         Kernel(
@@ -473,6 +484,9 @@ KERNELS: dict[str, Kernel] = {
             (("s", "min(t, n - 1)"), ("b", f"min({KERNEL_BLOCK}, n)")),
             f"queries in blocks of {KERNEL_BLOCK}, each block against the keys from t "
             "before its first query to its last query",
+            f"Here one block of up to {KERNEL_BLOCK} queries with the t keys before it spans"
+            " the whole grid, so the kernel computes every cell, as dense attention does; it"
+            f" saves work once n is several blocks of {KERNEL_BLOCK} long (try n = 64).",
         ),
     )
 }
@@ -482,7 +496,8 @@ KERNELS: dict[str, Kernel] = {
 class WindowName:
     """How one paper or library writes a causal window, and the look-back t it means.
 
-    `t` is an expression in the library's W; `even` when W must be even."""
+    `t` is an expression in the library's W; `even` when W must be even; `one_sided`
+    says what a count leaves out when the source's window reaches both ways."""
 
     source: str
     parameter: str
@@ -491,6 +506,7 @@ class WindowName:
     url: str
     low: int = 1
     even: bool = False
+    one_sided: str = ""
 
 
 # One table for Table 1.2's converter: a window W in each source, as this page's look-back.
@@ -518,6 +534,8 @@ WINDOW_NAMES: tuple[WindowName, ...] = (
         "modeling_longformer.py",
         low=2,
         even=True,
+        one_sided="One-sided count, the causal reading: Longformer's window also reaches"
+        " W/2 keys after the token, which these counts leave out.",
     ),
     WindowName(
         "allenai/longformer",
@@ -525,6 +543,8 @@ WINDOW_NAMES: tuple[WindowName, ...] = (
         "W on each side, plus itself",
         "W",
         "https://github.com/allenai/longformer/blob/master/longformer/longformer.py",
+        one_sided="One-sided count, the causal reading: Longformer's window also reaches"
+        " W keys after the token, which these counts leave out.",
     ),
     WindowName(
         "FlashAttention",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from attention import PATTERNS, WINDOW_NAMES, evaluate, expression_tree
+from expression_tex import tex
 from rnn2d import ADDS, CELL_UPDATES, MULTIPLIES, OPERATIONS, PARAMETERS, WAVEFRONT_STEPS
 
 
@@ -58,6 +59,11 @@ def _hugging_face_t() -> str:
 
 
 DIAGONAL = "You left out the diagonal: every token also scores itself."
+STRIDED_ROW = (
+    "Strided attention with look-back t = {t} over n = {n} tokens: how many scores does"
+    " row {i} compute (rows counted from 1)?"
+)
+STRIDED_ROW_HINT = "Row i sees min(i − 1, t) earlier positions, plus itself."
 
 ATTENTION = (
     Question(
@@ -128,11 +134,12 @@ ATTENTION = (
         "There are n/w windows, each a causal triangle of w tokens.",
         (("n", "q * w"), *PATTERNS["windowed"].where),
     ),
+    # Two questions on one row: a row near the start, with fewer than t earlier
+    # positions, and a row past t + 1, where the look-back caps it; their mistakes differ.
     Question(
         "strided-row",
         "attention",
-        "Strided attention with look-back t = {t} over n = {n} tokens: how many scores does"
-        " row {i} compute (rows counted from 1)?",
+        STRIDED_ROW,
         (Draw("t", "4", "12"), Draw("n", "t + 4", "40"), Draw("i", "2", "t")),
         PATTERNS["strided"].row_rule,
         (
@@ -143,7 +150,23 @@ ATTENTION = (
             ),
             Mistake("i - 1", DIAGONAL),
         ),
-        "Row i sees min(i − 1, t) earlier positions, plus itself.",
+        STRIDED_ROW_HINT,
+    ),
+    Question(
+        "strided-row-late",
+        "attention",
+        STRIDED_ROW,
+        (Draw("t", "2", "12"), Draw("n", "t + 4", "40"), Draw("i", "t + 2", "n")),
+        PATTERNS["strided"].row_rule,
+        (
+            Mistake(
+                "i",
+                "That is causal attention: row {i} has {i} − 1 earlier positions, but"
+                " the look-back lets it see only the last t of them.",
+            ),
+            Mistake("t", DIAGONAL + " Row {i} sees t earlier keys and itself."),
+        ),
+        STRIDED_ROW_HINT,
     ),
     Question(
         "library-window",
@@ -172,7 +195,7 @@ RNN2D = (
     Question(
         "rnn2d-parameters",
         "rnn2d",
-        "A 2D RNN layer with c = {c} input channels and hidden size h = {h} runs on"
+        "A 2D RNN layer (input channels c = {c}, hidden size h = {h}) runs on"
         " {n} × {n} images: how many trainable parameters does it have?",
         (Draw("c", "1", "8"), Draw("h", "c + 1", "40"), Draw("n", "h + 1", "64")),
         PARAMETERS,
@@ -212,15 +235,17 @@ RNN2D = (
     Question(
         "rnn2d-adds",
         "rnn2d",
-        "Same layer, c = {c}, h = {h}, a grid of {n} × {n} cells: how many scalar adds, in"
-        " the three matrix-vector products and in summing the three vectors?",
+        "A 2D RNN layer, c = {c}, h = {h}, on a grid of {n} × {n} cells: how many scalar adds,"
+        " in the three matrix-vector products and in summing the three vectors?",
         (Draw("c", "1", "8"), Draw("h", "c + 1", "32"), Draw("n", "3", "32")),
         ADDS,
         (
             Mistake(
                 MULTIPLIES,
-                "You forgot the −h: a dot product of length"
-                " m takes m − 1 adds, not m, so there are fewer adds than multiplies.",
+                "You counted one add per multiply (m per dot product of length m) and"
+                " none for summing the three vectors. A dot product of length m takes"
+                " m − 1 adds, 3h fewer per cell; summing three h-vectors takes 2h:"
+                " n²(hc + 2h² − h) in all.",
             ),
             Mistake(
                 "n * n * (h * c + 2 * h * h - 3 * h)",
@@ -233,8 +258,8 @@ RNN2D = (
     Question(
         "rnn2d-operations",
         "rnn2d",
-        "Same layer, c = {c}, h = {h}, a grid of {n} × {n} cells: how many arithmetic operations,"
-        " multiplies and adds together?",
+        "A 2D RNN layer, c = {c}, h = {h}, on a grid of {n} × {n} cells: how many arithmetic"
+        " operations, multiplies and adds together?",
         (Draw("c", "1", "8"), Draw("h", "c + 1", "32"), Draw("n", "3", "32")),
         OPERATIONS,
         (
@@ -244,8 +269,11 @@ RNN2D = (
             ),
             Mistake(
                 "n * n * (2 * h * c + 4 * h * h)",
-                "You forgot the −h: a dot product of"
-                " length m takes m − 1 adds, and the two vector sums add back only 2h.",
+                "That is the count with σ as an operation too, one evaluation per"
+                " hidden unit (n²h more), a reading the homework gives full credit."
+                " This question counts only multiplies and adds: a dot product of length"
+                " m takes m − 1 adds, and the two vector sums add back only 2h, so"
+                " n²(2hc + 4h² − h).",
             ),
             Mistake("2 * h * c + 4 * h * h - h", "That is one cell: there are n² cells."),
         ),
@@ -267,8 +295,9 @@ RNN2D = (
             Mistake("2 * n", "One too many: the anti-diagonals i + j run from 2 to 2n."),
             Mistake(
                 "n",
-                "Each row is not one step: a cell needs the one above it, so the"
-                " anti-diagonals, not the rows, can run at once.",
+                "A row is not one step: a cell needs its left neighbour, which is in"
+                " the same row, so a row's cells cannot run at once; the cells of an"
+                " anti-diagonal need none of each other.",
             ),
         ),
         "Cells with the same i + j can be computed together; how many values does i + j take?",
@@ -276,7 +305,7 @@ RNN2D = (
     Question(
         "rnn2d-updates",
         "rnn2d",
-        "The same wavefront over a grid of {n} × {n} cells: how many cell updates (hidden states"
+        "The wavefront over a grid of {n} × {n} cells: how many cell updates (hidden states"
         " computed) does it perform in all?",
         (Draw("n", "3", "200"),),
         CELL_UPDATES,
@@ -362,10 +391,11 @@ def practice_data() -> dict:
                     "parameter": w.parameter,
                     "keys": w.keys,
                     "t": expression_tree(w.t),
-                    "tText": w.t,
+                    "tTex": f"t = {tex(w.t)}",
                     "url": w.url,
                     "low": w.low,
                     "even": w.even,
+                    "oneSided": w.one_sided,
                 }
                 for w in WINDOW_NAMES
             ],

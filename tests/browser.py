@@ -235,6 +235,21 @@ def page_without_javascript(browser, site: Path, path: str) -> Iterator:
             context.close()
 
 
+def text_with_tex(locator) -> str:
+    """The element's text with each formula a widget drew (marked data-tex, its drawing
+    in an SVG) written as its TeX; a formula without its drawing reads as UNDRAWN."""
+    return locator.evaluate(
+        """(root) => {
+             const copy = root.cloneNode(true);
+             for (const math of copy.querySelectorAll('[data-tex]')) {
+               const drawn = math.querySelector('mjx-container > svg');
+               math.replaceWith(drawn ? math.dataset.tex : 'UNDRAWN');
+             }
+             return copy.textContent.trim();
+           }"""
+    )
+
+
 def field_messages(page, widget: str) -> dict[str, str]:
     """Every non-empty message beside a field of the widget (its class, such as
     "mask-explorer"), by the field's data-param."""

@@ -8,15 +8,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from attention import DRAW_MAX, PATTERNS, row_counts
+from attention import DRAW_MAX, KERNELS, PATTERNS, row_counts
 from browser import (
     box_sizes,
     field_messages,
     input_time_ms,
     page_without_javascript,
     tab_stops,
+    text_with_tex,
     widget_page,
 )
+from expression_tex import tex
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -107,7 +109,8 @@ def set_inputs(page, pattern: str, n: object, params: dict[str, object]) -> None
 
 
 def status(page) -> str:
-    return page.locator(f'{ROOT} [role="status"]').inner_text().strip()
+    """The status line, its formulas as their TeX."""
+    return text_with_tex(page.locator(f'{ROOT} [role="status"]'))
 
 
 def shaded_cells(page) -> set[tuple[int, int]]:
@@ -154,8 +157,10 @@ def test_counts_match_the_registry(page, name: str, n: int, params: dict) -> Non
     expected = pattern.count(n, **params)
     match = STATUS.match(status(page))
     assert match, status(page)
-    shaded, total, _, closed = (match[1], match[2], match[3], match[4])
+    shaded, total, formula, closed = (match[1], match[2], match[3], match[4])
     assert (int(shaded), int(total), int(closed)) == (int(mask.sum()), n * n, expected)
+    # The closed form drawn as the page writes it.
+    assert formula == tex(pattern.closed_form, dict(pattern.symbols))
     assert shaded_cells(page) == {(int(i), int(j)) for i, j in np.argwhere(mask)}
     labels = page.locator(f"{ROOT} [data-row]").evaluate_all(
         "(rows) => rows.map((row) => row.getAttribute('aria-label'))"
@@ -333,10 +338,11 @@ def test_the_row_is_a_term_of_the_sum(page) -> None:
     page.locator(f'{ROOT} [data-row="5"] .mask-explorer__band').hover(force=True)
     terms = page.locator(f"{ROOT} .mask-explorer__terms")
     rows = [pattern.row_count(i, 12, t=3) for i in range(1, 13)]
-    assert terms.inner_text().startswith(f"Row 6 computes {rows[5]} = {pattern.row_rule} at i = 6")
+    said = text_with_tex(terms)
+    assert said.startswith(f"Row 6 computes {rows[5]} = {tex(pattern.row_rule)} at i = 6"), said
     assert terms.locator("mark").inner_text() == str(rows[5])
-    assert terms.inner_text().endswith(f"= {pattern.count(12, t=3)}, the closed form's total.")
-    shown = re.search(r"term 6 of (.*) =", terms.inner_text())[1]
+    assert said.endswith(f"= {pattern.count(12, t=3)}, the closed form's total.")
+    shown = re.search(r"term 6 of (.*) =", said)[1]
     assert shown == "1 + 2 + 3 + … + 4 + 4 + 4 + … + 4 + 4"
 
 
@@ -344,6 +350,7 @@ def test_the_row_is_a_term_of_the_sum(page) -> None:
 KERNEL_CASES = [
     ("windowed", 12, {"w": 4}),
     ("windowed", 12, {"w": 5}),
+    ("windowed", 17, {"w": 7}),
     ("windowed", 7, {"w": 64}),
     ("windowed", 33, {"w": 1}),
     ("strided", 12, {"t": 3}),
@@ -374,6 +381,11 @@ def test_kernel_overlay_counts_the_kernel_tiles(page, name: str, n: int, params:
         "wasted": int((tiles & ~needed).sum()),
     }
     assert f"computes {counts['computed']} cells" in status.inner_text()
+    # Tiles that cover the whole grid come with the reason.
+    whole = counts["computed"] == n * n and counts["wasted"] > 0
+    assert status.inner_text().endswith(KERNELS[name].whole_grid if whole else "(hatched)."), (
+        status.inner_text()
+    )
     hatched = page.locator(f"{ROOT} .mask-explorer__wasted").evaluate_all(
         "(cells) => cells.map((cell) => cell.dataset.cell)"
     )

@@ -4,11 +4,13 @@ real browser each answer gets its verdict without moving the page."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 import json
 import random
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,8 @@ import attention_kernels
 import numpy as np
 import pytest
 from attention import KERNEL_BLOCK, KERNELS, PATTERNS, WINDOW_NAMES, evaluate, expression_tree
+from browser import text_with_tex
+from expression_tex import tex
 from practice import QUESTIONS, answer, environment, every_draw, mistakes
 from rnn2d import init_weights, rnn2d_counted
 
@@ -42,7 +46,7 @@ def brute_force(name: str, env: dict) -> int:
         return int(PATTERNS["strided"].mask(env["n"], t=env["t"]).sum())
     if name == "windowed-count":
         return int(PATTERNS["windowed"].mask(env["n"], w=env["w"]).sum())
-    if name == "strided-row":
+    if name in ("strided-row", "strided-row-late"):
         return int(PATTERNS["strided"].mask(env["n"], t=env["t"])[env["i"] - 1].sum())
     if name == "rnn2d-steps":
         # One step per distinct anti-diagonal i + j: cells on it depend on none of each other.
@@ -68,6 +72,7 @@ def test_every_question_has_a_brute_force(question) -> None:
         "library-window",
         "windowed-count",
         "strided-row",
+        "strided-row-late",
         "rnn2d-steps",
         "rnn2d-parameters",
         *RNN_COUNTS,
@@ -122,6 +127,67 @@ def test_most_draws_are_kept(question) -> None:
     assert sum(1 for _ in every_draw(question)) >= everything / 2
 
 
+def test_row_questions_ask_both_regimes() -> None:
+    """Rows up to t + 1 count as in causal attention, later rows t + 1 each: the row
+    questions draw rows of both kinds."""
+    rows = [env for q in QUESTIONS if q.name.startswith("strided-row") for env in every_draw(q)]
+    assert any(env["i"] <= env["t"] + 1 for env in rows)
+    assert any(env["i"] >= env["t"] + 2 for env in rows)
+
+
+def _diagnosis(question: str, value: str) -> str:
+    (mistake,) = (m for m in _question(question).mistakes if m.answer == value)
+    return mistake.diagnosis
+
+
+def test_the_row_step_diagnosis_names_the_neighbour_in_the_row() -> None:
+    """What keeps a row from running as one step is the neighbour in that row: x[i, j] has
+    i the column, so h(i - 1, j), the left neighbour, shares row j (scripts/rnn2d.py)."""
+    said = _diagnosis("rnn2d-steps", "n")
+    assert "left neighbour" in said and "above" not in said, said
+
+
+def test_the_sigma_reading_is_named() -> None:
+    """n^2 (2hc + 4h^2) is the operations with one sigma per hidden unit counted too, the
+    rubric's full-credit reading: the diagnosis says so rather than calling it a slip."""
+    question = _question("rnn2d-operations")
+    value = "n * n * (2 * h * c + 4 * h * h)"
+    for n, c, h in [(1, 1, 1), (3, 2, 3), (2, 3, 4)]:
+        x = np.random.default_rng(0).normal(size=(n, n, c))
+        _, count = rnn2d_counted(x, *init_weights(c, h, np.random.default_rng(1)))
+        with_sigma = count.multiplies + count.adds + count.nonlinearities
+        env = {"n": n, "c": c, "h": h}
+        assert evaluate(expression_tree(value), env) == with_sigma
+        assert answer(question, env) == with_sigma - count.nonlinearities
+    said = _diagnosis("rnn2d-operations", value)
+    assert "σ" in said and "full credit" in said, said
+
+
+def test_the_adds_diagnosis_describes_a_mistake_that_gives_the_number() -> None:
+    """n^2 (hc + 2h^2) adds is one add per multiply and none for the vector sums; with the
+    2h sums kept it would be n^2 (hc + 2h^2 + 2h), so the diagnosis names both slips."""
+    value = "n * n * (h * c + 2 * h * h)"
+    for n, c, h in [(1, 1, 1), (3, 2, 3), (2, 3, 4)]:
+        x = np.random.default_rng(0).normal(size=(n, n, c))
+        _, count = rnn2d_counted(x, *init_weights(c, h, np.random.default_rng(1)))
+        one_add_per_multiply = count.multiplies
+        assert evaluate(expression_tree(value), {"n": n, "c": c, "h": h}) == one_add_per_multiply
+    said = _diagnosis("rnn2d-adds", value)
+    assert "one add per multiply" in said and "none for summing" in said, said
+
+
+def test_prompts_stand_alone_and_agree_in_number() -> None:
+    """Every question draws its own numbers, so none says "same layer"; a drawn number
+    that can be 1 is never followed by a plural noun ("c = 1 input channels")."""
+    for question in QUESTIONS:
+        assert "same" not in question.prompt.lower(), question.name
+        for draw in question.draws:
+            lowest = min(env[draw.name] for env in every_draw(question))
+            placeholder = re.escape("{" + draw.name + "}")
+            plural = re.search(placeholder + r" (?:[a-z]+ )?[a-z]+s\b", question.prompt)
+            assert not (lowest == 1 and plural), (question.name, plural and plural[0])
+
+
 def test_each_page_has_four_questions() -> None:
     pages = [q.page for q in QUESTIONS]
     assert pages.count("attention") >= 4 and pages.count("rnn2d") >= 4
@@ -161,38 +227,54 @@ def test_converter_rows_give_the_registry_counts(row) -> None:
             assert set(np.flatnonzero(mask[i])) == set(range(max(0, i - t), i + 1))
 
 
+@contextlib.contextmanager
+def recorded_products() -> Iterator[list[tuple[np.ndarray, np.ndarray]]]:
+    """Record the score products the kernels compute: for each block of each np.matmul
+    called from the kernels' tile loops, (query ids, key ids), read from the operands.
+    The caller gives each query and key a one-number vector holding its position + 1,
+    so padding (zeros) tells itself apart from position 0."""
+    products: list[tuple[np.ndarray, np.ndarray]] = []
+    real = np.matmul
+
+    def matmul(keys, queries, *args, **kwargs):
+        if sys._getframe(1).f_code.co_name in ("_windows", "_block_attention"):
+            for k, q in zip(np.rint(keys[..., 0]), np.rint(queries[:, 0, :]), strict=True):
+                products.append((q.astype(int), k.astype(int)))
+        return real(keys, queries, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(np, "matmul", matmul)
+        yield products
+
+
 def kernel_tiles(kernel: str, n: int, **params: int) -> np.ndarray:
-    """The cells of the n x n grid inside the kernel's tiles, walked as
-    attention_kernels.py walks them."""
+    """The cells of the n x n grid that the kernel of attention_kernels.py scores, recorded
+    while it runs on n positions."""
+    position = np.arange(1.0, n + 1)[:, None]
     cells = np.zeros((n, n), dtype=bool)
-    if kernel == "windowed":
-        w = min(params["w"], n)
-        a = w // 2
-        for start in range(0, n, w):
-            cells[start : start + a, start : start + a] = True
-            cells[start + a : start + w, start : start + w] = True
-    else:
-        t = min(params["t"], n - 1)
-        b = min(KERNEL_BLOCK, n)
-        for first in range(0, n, b):
-            cells[first : first + b, max(0, first - t) : first + b] = True
+    with recorded_products() as products:
+        if kernel == "windowed":
+            attention_kernels.windowed_attention(position, position, position, params["w"])
+        else:
+            attention_kernels.sliding_window_attention(position, position, position, params["t"])
+    for queries, keys in products:
+        cells[np.ix_(queries[queries > 0] - 1, keys[keys > 0] - 1)] = True
     return cells
 
 
-KERNEL_CASES = [(n, v) for n in (1, 2, 5, 12, 16, 17, 33, 64) for v in (0, 1, 2, 3, 4, 7, 16, 64)]
-
-
-@pytest.mark.parametrize(("n", "value"), KERNEL_CASES)
-def test_kernel_tile_rules_are_the_kernels_tiles(n: int, value: int) -> None:
-    """The registry's tile rule marks exactly the kernel's tiles, and covers the pattern."""
-    for pattern, kernel in KERNELS.items():
-        param = PATTERNS[pattern].params[0]
-        if value < param.low:
-            continue
-        params = {param.name: value}
-        tiles = kernel.mask(n, **params)
-        assert np.array_equal(tiles, kernel_tiles(kernel.name, n, **params)), (pattern, n, value)
-        assert not (PATTERNS[pattern].mask(n, **params) & ~tiles).any()
+@pytest.mark.parametrize("pattern", list(KERNELS))
+def test_kernel_tile_rules_are_the_kernels_tiles(pattern: str) -> None:
+    """For every n up to 40 and every parameter the explorer takes, the registry's tile
+    rule (which the explorer's overlay draws) marks exactly the cells the kernel scores,
+    and covers the pattern."""
+    kernel = KERNELS[pattern]
+    param = PATTERNS[pattern].params[0]
+    for n in range(1, 41):
+        for value in range(param.low, param.high + 1):
+            params = {param.name: value}
+            tiles = kernel.mask(n, **params)
+            assert np.array_equal(tiles, kernel_tiles(kernel.name, n, **params)), (n, params)
+            assert not (PATTERNS[pattern].mask(n, **params) & ~tiles).any()
 
 
 def test_the_sliding_kernel_block_is_the_registry_block() -> None:
@@ -258,8 +340,9 @@ def answer_with_keyboard(page, question, text: str) -> str:
     return target.locator('[role="status"]').inner_text().strip()
 
 
-def status_height(page, question) -> float:
-    return box(page, question).evaluate("(b) => b.getBoundingClientRect().height")
+def card_top(page, question) -> float:
+    """Where the question's card starts on the page: what an answer never moves."""
+    return box(page, question).evaluate("(b) => b.getBoundingClientRect().top + window.scrollY")
 
 
 def fill(template: str, env: dict) -> str:
@@ -275,10 +358,10 @@ def number(value) -> str:
 @pytest.mark.browser
 def test_each_answer_gets_its_verdict(page) -> None:
     """With the keyboard only: the answer says Correct, each mistake its diagnosis, an
-    unrelated number Not yet; the question's box keeps its height throughout."""
+    unrelated number Not yet; the question's card stays where it was throughout."""
     for question in questions_on(page):
         env = values(page, question)
-        height = status_height(page, question)
+        top = card_top(page, question)
         right = answer(question, env)
         assert answer_with_keyboard(page, question, number(right)).startswith("Correct")
         for mistake, value in zip(question.mistakes, mistakes(question, env), strict=True):
@@ -291,7 +374,7 @@ def test_each_answer_gets_its_verdict(page) -> None:
         unrelated = next(v for v in range(10**6 + 7, 10**7) if v not in others)
         assert answer_with_keyboard(page, question, str(unrelated)).startswith("Not yet. Hint:")
         assert answer_with_keyboard(page, question, "twelve").startswith("Write your answer")
-        assert status_height(page, question) == height, question.name
+        assert card_top(page, question) == top, question.name
 
 
 def allowed(question, shown: dict) -> bool:
@@ -311,14 +394,14 @@ def allowed(question, shown: dict) -> bool:
 def test_new_numbers_stay_in_range(page) -> None:
     """New numbers (pressed with the keyboard) draws a different, allowed set."""
     for question in questions_on(page):
-        height = status_height(page, question)
+        top = card_top(page, question)
         for _ in range(5):
             before = values(page, question)
             box(page, question).get_by_role("button", name="New numbers").focus()
             page.keyboard.press("Enter")
             after = values(page, question)
             assert after != before and allowed(question, after), (question.name, after)
-            assert status_height(page, question) == height, question.name
+            assert card_top(page, question) == top, question.name
 
 
 @pytest.mark.slow
@@ -353,8 +436,13 @@ def test_converter_gives_the_registry_counts(page) -> None:
             root.get_by_label("Sequence length n").fill(str(n))
             t = evaluate(expression_tree(row.t), {"W": w})
             assert status.get_attribute("data-t") == str(t), (row.source, w)
+            assert text_with_tex(status).startswith(f"Look-back t = {tex(row.t)} = "), row.source
             assert status.get_attribute("data-count") == str(PATTERNS["strided"].count(n, t=t))
+            # A window that reaches both ways is counted on its causal side, and says so.
+            assert status.inner_text().endswith(row.one_sided or "dot products."), row.source
         assert root.locator(f'a[href="{row.url}"]').count() == 1
+        # The list names the source alone: a phone's list shows it whole.
+        assert root.get_by_label("Library").locator("option").nth(index).inner_text() == row.source
     longformer = next(k for k, r in enumerate(WINDOW_NAMES) if r.even)
     root.get_by_label("Library").select_option(str(longformer))
     root.get_by_label("Window W").fill("5")

@@ -8,7 +8,12 @@
 
   // The grid always spans GRID units, so text keeps its size as n grows.
   const GRID = 480;
-  const MARGIN = { top: 26, left: 26, right: 44, bottom: 6 };
+  // Room above and left of the grid for the axis titles and the row and column numbers.
+  const MARGIN = { top: 50, left: 54, right: 44, bottom: 6 };
+  // Rows and columns are numbered every STEPS[k]-th, the first step that leaves at
+  // least LABEL_GAP units between numbers.
+  const STEPS = [1, 2, 5, 10];
+  const LABEL_GAP = 30;
 
   // document.currentScript is only set while this file first runs, and Material's
   // instant navigation never runs it again: resolve the data's address now.
@@ -17,7 +22,8 @@
   // The shared evaluator of the registry's expression trees (expr.js, loaded first).
   const { evaluate, define, fill } = window.RegistryExpr;
 
-  const { el, svgEl, controlsForm, checkWhole, showError } = window.ChapterWidget;
+  const { el, svgEl, controlsForm, checkWhole, showError, formula } = window.ChapterWidget;
+  const text = (words) => document.createTextNode(words);
 
   const plural = (k) => (k === 1 ? "score" : "scores");
 
@@ -58,6 +64,13 @@
       fields[spec.name] = field(spec.name, spec.label, input);
     }
 
+    // How to pick a row, in the words of the reader's pointer.
+    const touch = window.matchMedia("(pointer: coarse)").matches;
+    const hint = el(
+      "p",
+      { class: "mask-explorer__hint", id: id("hint") },
+      touch ? "Tap a row to read its count." : "Click or point at a row to read its count; arrow keys move it.",
+    );
     const figure = el("div", { class: "mask-explorer__figure" });
     const status = el("p", { class: "mask-explorer__status", role: "status", id: id("status") });
     const readout = el("p", { class: "mask-explorer__row", id: id("row") });
@@ -70,7 +83,7 @@
     const kernelStatus = el("p", { class: "mask-explorer__kernel-status", id: id("kernel-status") });
     kernelBox.append(el("div", { class: "mask-explorer__toggle" }), kernelStatus);
     kernelBox.firstChild.append(toggle, toggleLabel);
-    root.replaceChildren(form, figure, status, readout, terms, kernelBox);
+    root.replaceChildren(form, hint, figure, status, readout, terms, kernelBox);
     root.classList.add("mask-explorer--ready");
 
     const state = { grid: null, active: 0, stale: false };
@@ -99,7 +112,7 @@
       const shown = [...new Set([0, 1, 2, r - 1, r, r + 1, last - 1, last])]
         .filter((k) => k >= 0 && k <= last)
         .sort((a, b) => a - b);
-      const parts = [document.createTextNode(`Row ${r + 1} computes ${rowTerms[r]} = ${rowRule.text} at i = ${r + 1}: term ${r + 1} of `)];
+      const parts = [text(`Row ${r + 1} computes ${rowTerms[r]} = `), formula(rowRule.tex), text(` at i = ${r + 1}: term ${r + 1} of `)];
       shown.forEach((k, index) => {
         if (index > 0) parts.push(document.createTextNode(k - shown[index - 1] > 1 ? " + … + " : " + "));
         parts.push(k === r ? el("mark", {}, String(rowTerms[k])) : document.createTextNode(String(rowTerms[k])));
@@ -120,6 +133,7 @@
         class: "mask-explorer__grid",
         viewBox: `0 0 ${width} ${height}`,
         role: "list",
+        "aria-describedby": id("hint"),
         focusable: "false",
         tabindex: "-1",
       });
@@ -127,14 +141,25 @@
       decor.append(
         svgEl("rect", { class: "mask-explorer__empty", x: MARGIN.left, y: MARGIN.top, width: GRID, height: GRID }),
       );
-      const axisKeys = svgEl("text", { class: "mask-explorer__axis", x: MARGIN.left, y: 16 });
+      const axisKeys = svgEl("text", { class: "mask-explorer__axis", x: MARGIN.left, y: 18 });
       axisKeys.textContent = "keys j →";
       const axisQueries = svgEl("text", {
         class: "mask-explorer__axis",
-        transform: `translate(16 ${MARGIN.top}) rotate(90)`,
+        transform: `translate(6 ${MARGIN.top}) rotate(90)`,
       });
       axisQueries.textContent = "queries i →";
       decor.append(axisKeys, axisQueries);
+      // Rows and columns numbered from 1, as the pages count them.
+      const step = STEPS.find((k) => k * cell >= LABEL_GAP) ?? STEPS[STEPS.length - 1];
+      for (let k = 1; k <= n; k += 1) {
+        if (k !== 1 && k % step !== 0) continue;
+        const middle = (k - 0.5) * cell;
+        const column = svgEl("text", { class: "mask-explorer__number", x: MARGIN.left + middle, y: MARGIN.top - 6, "text-anchor": "middle" });
+        const row = svgEl("text", { class: "mask-explorer__number", x: MARGIN.left - 5, y: MARGIN.top + middle, "text-anchor": "end", "dominant-baseline": "central" });
+        column.textContent = String(k);
+        row.textContent = String(k);
+        decor.append(column, row);
+      }
       svg.append(decor);
 
       const rows = [];
@@ -186,18 +211,21 @@
       overlay.append(highlight, rowLabel);
       svg.append(overlay);
 
-      // The closed form and its helper names (such as q = n // w), from the registry.
-      const closedEnv = { ...values };
-      const notes = pattern.where.map((name) => {
-        closedEnv[name.name] = evaluate(name.tree, closedEnv);
-        return `${name.name} = ${name.text} = ${closedEnv[name.name]}`;
-      });
+      // The closed form and its helper names (such as r = n mod w), from the registry,
+      // drawn as the page draws them.
+      const closedEnv = define(pattern.where, values);
       const closed = evaluate(pattern.closedForm.tree, closedEnv);
-      const note = notes.length ? ` (${notes.join(", ")})` : "";
+      const summary = () => {
+        const parts = [text(`${shaded} of ${n * n} scores computed; closed form `), formula(pattern.closedForm.tex), text(` = ${closed}`)];
+        pattern.where.forEach((name, k) => {
+          parts.push(text(k === 0 ? " (" : ", "), formula(name.tex), text(` = ${closedEnv[name.name]}`));
+        });
+        if (pattern.where.length) parts.push(text(")"));
+        return parts;
+      };
       const numbers = ["n", ...pattern.params.map((spec) => spec.name)].map((key) => `${key} = ${values[key]}`);
       const title = fill(data.title, { label: pattern.label, numbers: numbers.join(", ") });
       const alt = fill(data.alt, { title, count: shaded, total: n * n });
-      const summary = `${shaded} of ${n * n} scores computed; closed form ${pattern.closedForm.text} = ${closed}${note}`;
       // The row rule counts rows from 1, as the pages do.
       const rowTerms = rowCounts.map((_, k) => evaluate(pattern.rowRule.tree, { ...values, i: k + 1 }));
       const rowSum = rowTerms.reduce((a, b) => a + b, 0);
@@ -206,10 +234,13 @@
       state.grid = { n, cell, rows, rowCounts, rowTerms, rowSum, rowRule: pattern.rowRule, highlight, rowLabel, svg, alt, summary };
       showRow(state.active);
 
-      svg.addEventListener("pointermove", (event) => {
-        const g = event.target.closest("[data-row]");
-        if (g) showRow(Number(g.dataset.row));
-      });
+      // A pointer over a row, or a tap or click on it, picks that row.
+      for (const kind of ["pointermove", "click"]) {
+        svg.addEventListener(kind, (event) => {
+          const g = event.target.closest("[data-row]");
+          if (g) showRow(Number(g.dataset.row));
+        });
+      }
       svg.addEventListener("focusin", (event) => {
         const g = event.target.closest("[data-row]");
         if (g) showRow(Number(g.dataset.row));
@@ -259,9 +290,11 @@
       svg.insertBefore(defs, svg.firstChild);
       svg.insertBefore(wasted, overlay);
       Object.assign(kernelStatus.dataset, { computed, needed, wasted: computed - needed });
+      // Tiles larger than the grid hatch all of it: say why, rather than leave it a puzzle.
+      const whole = computed === n * n && computed > needed ? ` ${kernel.wholeGrid}` : "";
       kernelStatus.textContent =
         `${kernel.label}: ${kernel.tiles}. In this grid it computes ${computed} cells, ` +
-        `of which the pattern needs ${needed}; ${computed - needed} are wasted (hatched).`;
+        `of which the pattern needs ${needed}; ${computed - needed} are wasted (hatched).${whole}`;
     };
 
     toggle.addEventListener("change", () => update());
@@ -274,7 +307,7 @@
       const fix = errorCount === 1 ? "fix the marked field" : "fix the marked fields";
       if (!state.stale) {
         grid.svg.setAttribute("aria-label", `${grid.alt}. Rows are queries, columns are keys.`);
-        status.textContent = grid.summary;
+        status.replaceChildren(...grid.summary());
       } else if (grid) {
         grid.svg.setAttribute("aria-label", `Last valid input, not the current one: ${grid.alt}.`);
         status.textContent = `Not updated: ${fix}. The grid still shows the last valid input: ${grid.alt}.`;

@@ -13,7 +13,7 @@
 
   const DATA_URL = new URL("../assets/practice.json", document.currentScript.src).href;
 
-  const { el, controlsForm } = window.ChapterWidget;
+  const { el, controlsForm, formula } = window.ChapterWidget;
 
   // A number as typed by a reader: digits, a sign, a decimal point; spaces and
   // thousands commas are ignored. Anything else is null.
@@ -107,10 +107,10 @@
       if (mistake) show("mistake", `Not quite. ${fill(mistake.diagnosis, env)}`);
       else show("wrong", `Not yet. Hint: ${fill(question.hint, env)}`);
     });
-    fresh.addEventListener("click", () => {
-      renew(true);
-      input.focus();
-    });
+    // On a phone the keyboard covers the lower part of the screen: bring the verdict
+    // into view. New numbers leaves the focus on its button, so the keyboard stays down.
+    form.addEventListener("submit", () => status.scrollIntoView({ block: "nearest" }));
+    fresh.addEventListener("click", () => renew(true));
     renew(false);
     return box;
   };
@@ -139,7 +139,8 @@
       return control;
     };
     const select = el("select");
-    sources.forEach((s, k) => select.append(el("option", { value: String(k) }, `${s.source}: ${s.parameter}`)));
+    // The source alone fits a phone's list; its parameter is spelled out below.
+    sources.forEach((s, k) => select.append(el("option", { value: String(k) }, s.source)));
     field("source", "Library", select);
     const wInput = field("W", "Window W", el("input", { type: "text", inputmode: "numeric", value: "4096", autocomplete: "off" }));
     const nInput = field("n", "Sequence length n", el("input", { type: "text", inputmode: "numeric", value: "32768", autocomplete: "off" }));
@@ -182,9 +183,15 @@
       status.dataset.result = "ok";
       status.dataset.t = String(t);
       status.dataset.count = String(total);
-      status.textContent =
-        `Look-back t = ${source.tText} = ${grouped(t)}. Row n = ${grouped(n.value)} scores ${grouped(keys)} ` +
-        `keys. Over n = ${grouped(n.value)} tokens: ${grouped(total)} dot products.`;
+      status.replaceChildren(
+        document.createTextNode("Look-back "),
+        formula(source.tTex),
+        document.createTextNode(
+          ` = ${grouped(t)}. Row n = ${grouped(n.value)} scores ${grouped(keys)} keys. ` +
+            `Over n = ${grouped(n.value)} tokens: ${grouped(total)} dot products.` +
+            (source.oneSided ? ` ${source.oneSided}` : ""),
+        ),
+      );
     };
     form.addEventListener("input", update);
     update();

@@ -111,17 +111,27 @@
     const bField = field(influenceForm, "b", "Weight b = W_top", slider(0, weights.length - 1, data.weights.default), el("output", { "aria-hidden": "true" }));
     const influenceFigure = el("div", { class: "rnn2d-explorer__figure rnn2d-explorer__influence" });
     const influenceStatus = el("p", { class: "rnn2d-explorer__status", role: "status", id: id("influence-status") });
-    const influenceReadout = el("p", { class: "rnn2d-explorer__readout", id: id("readout") });
+    // One input's influence, read by pointing, tapping or clicking; announced politely.
+    const influenceReadout = el("p", { class: "rnn2d-explorer__readout", id: id("readout"), "aria-live": "polite" });
+    const touch = window.matchMedia("(pointer: coarse)").matches;
+    const instructions = touch
+      ? "Tap an input to read its influence; tap it again to choose its cell as h(i, j)."
+      : "Point at an input to read its influence; click a cell, or use the arrow keys on the map, to choose another h(i, j).";
     const scale = el("p", { class: "rnn2d-explorer__legend", "aria-hidden": "true" });
     scale.innerHTML =
       `<span class="rnn2d-explorer__key rnn2d-explorer__key--none"></span> no influence; ` +
       `10<sup>−${-LOG_LOW}</sup> or less <span class="rnn2d-explorer__ramp"></span> 10<sup>${LOG_HIGH}</sup> or more, ` +
       "log scale, 1 in the middle";
 
-    root.replaceChildren(waveForm, waveFigure, waveLegend, waveStatus, influenceForm, influenceFigure, scale, influenceStatus, influenceReadout);
+    // The wavefront's controls stay in view above its two pictures on a phone (see the
+    // stylesheet); the one input's reading sits right under the map it reads.
+    const waveSection = el("div", { class: "rnn2d-explorer__wave-section" });
+    waveSection.append(waveForm, waveFigure, waveLegend, waveStatus);
+    root.replaceChildren(waveSection, influenceForm, influenceFigure, influenceReadout, scale, influenceStatus);
     root.classList.add("rnn2d-explorer--ready");
 
-    const state = { n: null, view: null, chosen: null, stale: false };
+    // chosen: the cell h(i, j) the map is for; read: the input whose influence is shown.
+    const state = { n: null, view: null, chosen: null, read: null, stale: false };
 
     // Build both wavefront pictures and the influence map for one n; the step and
     // the weights then only change classes and fills.
@@ -164,9 +174,10 @@
       }));
       const band = skew.rect(0, 0, { class: "rnn2d-explorer__band", width: CELLS });
       const chosenMark = influence.rect(0, 0, { class: "rnn2d-explorer__chosen" });
+      const readMark = influence.rect(0, 0, { class: "rnn2d-explorer__read" });
       wave.svg.append(wave.lines());
       skew.svg.append(skew.lines(), band);
-      influence.svg.append(influence.lines(), chosenMark);
+      influence.svg.append(influence.lines(), chosenMark, readMark);
       for (const s of [wave.svg, skew.svg]) s.setAttribute("role", "img");
       influence.svg.setAttribute("role", "group");
       influence.svg.setAttribute("aria-roledescription", "influence map");
@@ -186,10 +197,21 @@
       waveFigure.replaceChildren(pair);
       influenceFigure.replaceChildren(influence.svg);
 
+      const cellOf = (target) => [Number(target.dataset.i), Number(target.dataset.j)];
+      const same = (a, b) => a !== null && a[0] === b[0] && a[1] === b[1];
+      // A mouse reads by pointing, so its click chooses; a finger has no pointing, so its
+      // first tap reads an input and a second tap on the same cell chooses it.
       influence.svg.addEventListener("click", (event) => {
         const target = event.target.closest("[data-i]");
         if (!target) return;
-        state.chosen = [Number(target.dataset.i), Number(target.dataset.j)];
+        const cell = cellOf(target);
+        if (event.pointerType !== "mouse" && event.pointerType !== "" && !same(state.read, cell)) {
+          state.read = cell;
+          showReading();
+          return;
+        }
+        state.chosen = cell;
+        state.read = null;
         drawInfluence();
       });
       influence.svg.addEventListener("keydown", (event) => {
@@ -203,15 +225,15 @@
       });
       influence.svg.addEventListener("pointermove", (event) => {
         const target = event.target.closest("[data-i]");
-        if (!target) return;
-        const [ci, cj] = state.chosen;
-        const value = target.dataset.value === undefined ? "no influence" : short(Number(target.dataset.value));
-        influenceReadout.textContent = `Input x(${Number(target.dataset.i) + 1}, ${Number(target.dataset.j) + 1}) on h(${ci + 1}, ${cj + 1}): ${value}.`;
+        if (!target || event.pointerType !== "mouse" || same(state.read, cellOf(target))) return;
+        state.read = cellOf(target);
+        showReading();
       });
 
       state.n = n;
-      state.view = { grid, wave, skew, waveCells, skewCells, band, mapCells, chosenMark, influence };
+      state.view = { grid, wave, skew, waveCells, skewCells, band, mapCells, chosenMark, readMark, influence };
       state.chosen = state.chosen ? state.chosen.map((v) => Math.min(v, n - 1)) : [n - 1, n - 1];
+      state.read = null;
     };
 
     const drawWave = () => {
@@ -294,8 +316,29 @@
         `Influence on h(${ci + 1}, ${cj + 1}) with a = ${weight(a)}, b = ${weight(b)}: ` +
         `${inputs} inputs, from ${short(low)} to ${short(high)}; from x(1, 1): ${short(corner)}.`;
       influence.svg.setAttribute("aria-label", `Influence map of h(${ci + 1}, ${cj + 1}); arrow keys choose the cell`);
-      influenceReadout.textContent = "Point at an input to read its influence; click or tap a cell, or use the arrow keys on the map, to choose another h(i, j).";
+      showReading();
       present();
+    };
+
+    // The read input's influence on the chosen cell, under the current weights.
+    const showReading = () => {
+      const { mapCells, readMark, influence } = state.view;
+      readMark.toggleAttribute("hidden", state.read === null);
+      if (state.read === null) {
+        influenceReadout.textContent = instructions;
+        return;
+      }
+      const [i, j] = state.read;
+      const [ci, cj] = state.chosen;
+      const { value } = mapCells[i * state.n + j].node.dataset;
+      readMark.setAttribute("x", MARGIN.left + i * influence.cell);
+      readMark.setAttribute("y", MARGIN.top + j * influence.cell);
+      readMark.setAttribute("width", influence.cell);
+      readMark.setAttribute("height", influence.cell);
+      const again = touch && !(i === ci && j === cj) ? " Tap it again to choose it." : "";
+      influenceReadout.dataset.value = value ?? "";
+      influenceReadout.textContent =
+        `Input x(${i + 1}, ${j + 1}) on h(${ci + 1}, ${cj + 1}): ${value === undefined ? "no influence" : short(Number(value))}.${again}`;
     };
 
     // The pictures and status lines say plainly whether they show the current input.
