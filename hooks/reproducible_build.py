@@ -10,7 +10,8 @@ def on_config(config):
     if "SOURCE_DATE_EPOCH" not in os.environ:
         result = subprocess.run(
             ["git", "log", "-1", "--format=%ct"],
-            cwd=os.path.dirname(config.config_file_path),
+            # `mkdocs build -f mkdocs-course.yml` gives a relative path, whose folder is "".
+            cwd=os.path.dirname(os.path.abspath(config.config_file_path)),
             capture_output=True,
             text=True,
             check=False,

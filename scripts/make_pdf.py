@@ -264,10 +264,10 @@ def print_site_page(
         page.close()
 
 
-def build_site(site: Path) -> None:
+def build_site(site: Path, config: Path = CONFIG) -> None:
     """`mkdocs build --strict` into site; its log on stderr and exit 1 if it fails."""
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(CONFIG), "-d", str(site)],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
         cwd=ROOT,
         env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
         capture_output=True,
@@ -280,16 +280,16 @@ def build_site(site: Path) -> None:
 
 
 @contextmanager
-def built_site(site: Path | None) -> Iterator[Path]:
+def built_site(site: Path | None, config: Path = CONFIG) -> Iterator[Path]:
     """The given built site, or a site built for this run (into site, or a temporary folder)."""
     if site is not None and (site / "sitemap.xml").is_file():
         yield site
     elif site is not None:
-        build_site(site)
+        build_site(site, config)
         yield site
     else:
         with tempfile.TemporaryDirectory(prefix="chapter-site-") as folder:
-            build_site(Path(folder))
+            build_site(Path(folder), config)
             yield Path(folder)
 
 
@@ -483,7 +483,16 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="a built site to print, or the folder to build it into (default: a temporary folder)",
     )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=CONFIG,
+        help="the MkDocs config to build and print (default: mkdocs.yml; "
+        "mkdocs-course.yml prints the course edition)",
+    )
     args = parser.parse_args(argv)
+    if not args.config.is_file():
+        fail(parser, "--config", f"{args.config} is not a file")
     out = check_out(parser, args.out)
     if args.site is not None and args.site.exists() and not args.site.is_dir():
         fail(parser, "--site", f"{args.site} is not a folder")
@@ -494,10 +503,16 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
 
-    config = load_config(str(CONFIG))
+    try:
+        # The config as a build sees it: its hooks may change the nav (the course edition's do).
+        config = load_config(str(args.config.resolve()))
+        config = config.plugins.on_config(config)
+    except MkDocsException as error:
+        fail(parser, "--config", str(error))
     started = time.monotonic()
-    with built_site(args.site) as site:
+    with built_site(args.site, Path(config.config_file_path)) as site:
         data = make_pdf(site, config)
     write_atomically(out, data)
     print(f"{out}: {len(data) / 1e6:.1f} MB in {time.monotonic() - started:.0f} s")

@@ -37,8 +37,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     _current[:] = [item]
 
 
-def build_site(dest: Path, project: Path = ROOT) -> subprocess.CompletedProcess:
-    """Run `mkdocs build --strict` on project's mkdocs.yml into dest; return the process.
+def build_site(
+    dest: Path, project: Path = ROOT, config: str = "mkdocs.yml"
+) -> subprocess.CompletedProcess:
+    """Run `mkdocs build --strict` on project's config into dest; return the process.
 
     Only a test marked slow may build: `pytest -m "not slow"` must never build the site.
     """
@@ -46,7 +48,7 @@ def build_site(dest: Path, project: Path = ROOT) -> subprocess.CompletedProcess:
         pytest.fail(f"{_current[0].nodeid} builds the site but is not marked slow", pytrace=False)
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(dest)],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", config, "-d", str(dest)],
         cwd=project,
         env=env,
         capture_output=True,
@@ -58,8 +60,12 @@ def build_site(dest: Path, project: Path = ROOT) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site, built once per test run with --strict; fails on any warning."""
-    dest = tmp_path_factory.mktemp("site")
-    result = build_site(dest)
+    return strict_build(tmp_path_factory.mktemp("site"))
+
+
+def strict_build(dest: Path, config: str = "mkdocs.yml") -> Path:
+    """dest, with the site of config built into it by build_site; fails on any warning."""
+    result = build_site(dest, config=config)
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{log}"
     warnings = [line for line in log.splitlines() if line.startswith(("WARNING", "ERROR"))]
