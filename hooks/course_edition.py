@@ -13,8 +13,8 @@ mkdocs.yml builds the public edition. mkdocs-course.yml inherits it and sets
 - `answers_under`: under these headings, a question block keeps its question,
   as a list item, and loses its answer;
 
-and each page marks the rest itself: `<!-- answer -->` ... `<!-- /answer -->`
-around an answer (a few words or whole blocks), and `<!-- course: TEXT -->` for
+and each page marks the rest itself: `<!-- chapter:answer -->` ... `<!-- chapter:end-answer -->`
+around an answer (a few words or whole blocks), and `<!-- chapter:course-note TEXT -->` for
 text only the course edition shows. A figure that no page of the edition shows
 any more is left out too. In the public edition the markers go and nothing else
 changes, so its pages are the pages without this hook. A name in `extra.edition`
@@ -33,7 +33,7 @@ KEYS = {"pages", "files", "sections", "held_back", "blocks", "answers_under"}
 # A marker alone on its line takes the line with it, so that adding markers to a
 # page leaves the public edition's Markdown exactly as it was.
 _LINE = r"^[ \t]*{}[ \t]*\n"
-OPEN, CLOSE = "<!-- answer -->", "<!-- /answer -->"
+OPEN, CLOSE = "<!-- chapter:answer -->", "<!-- chapter:end-answer -->"
 SPAN = re.compile(
     _LINE.format(re.escape(OPEN))
     + r".*?"
@@ -44,8 +44,9 @@ SPAN = re.compile(
     + re.escape(CLOSE),
     re.S | re.M,
 )
-MARKER = re.compile(_LINE.format(r"<!-- /?answer -->") + r"|<!-- /?answer -->", re.M)
-_TEXT = r"<!-- course:((?:(?!-->).)*)-->"
+_ANSWER = r"<!-- chapter:(?:end-)?answer -->"
+MARKER = re.compile(_LINE.format(_ANSWER) + "|" + _ANSWER, re.M)
+_TEXT = r"<!-- chapter:course-note\s((?:(?!-->).)*)-->"
 COURSE = re.compile(_LINE.format(_TEXT) + "|" + _TEXT, re.S | re.M)
 
 FENCE = re.compile(r"^\s*(```|~~~)")

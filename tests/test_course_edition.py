@@ -262,8 +262,8 @@ def test_publish_workflow_builds_and_prints_the_chosen_edition(
 
 PAGE = """# Page
 
-Intro, the sum<!-- answer --> is 78<!-- /answer -->.
-<!-- course:
+Intro, the sum<!-- chapter:answer --> is 78<!-- chapter:end-answer -->.
+<!-- chapter:course-note
 A line only the course edition shows.
 -->
 
@@ -290,9 +290,9 @@ A line only the course edition shows.
 ```bash
 # not a heading
 ```
-<!-- answer -->
+<!-- chapter:answer -->
 ![grid](figures/answer.svg)
-<!-- /answer -->
+<!-- chapter:end-answer -->
 """
 UNMARKED = """# Page
 
@@ -348,7 +348,12 @@ def test_course_edition_leaves_the_answers_out() -> None:
 
 
 @pytest.mark.parametrize(
-    "page", ["a <!-- answer --> b", "a <!-- /answer --> b", "<!-- answer -->a<!-- answer -->b"]
+    "page",
+    [
+        "a <!-- chapter:answer --> b",
+        "a <!-- chapter:end-answer --> b",
+        "<!-- chapter:answer -->a<!-- chapter:answer -->b",
+    ],
 )
 def test_an_unbalanced_marker_stops_the_build(page: str) -> None:
     with pytest.raises(PluginError, match="page.md"):
