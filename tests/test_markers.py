@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT / "hooks"))
 
 import benchmark_numbers  # noqa: E402
 import citation  # noqa: E402
+import course_edition  # noqa: E402
 import glossary  # noqa: E402
 import markers  # noqa: E402
 from attention import markdown_table  # noqa: E402
@@ -33,10 +34,16 @@ def expand(text: str, page: str = "page.md", site: markers.Site = SITE) -> str:
     return markers.expand(text, page, site)
 
 
+def as_built(path: Path) -> str:
+    """A page of the public edition as the build expands it: the edition's markers go first."""
+    text = course_edition.public(path.read_text(encoding="utf-8"))
+    return expand(text, str(path.relative_to(DOCS)))
+
+
 def test_every_marker_in_the_docs_is_filled_in() -> None:
     """Every page and snippet, as the build sees them; none keeps a marker or an old one."""
     for path in sorted(DOCS.rglob("*.md")):
-        text = expand(path.read_text(encoding="utf-8"), str(path.relative_to(DOCS)))
+        text = as_built(path)
         assert not markers.MARKER.search(text), path
         for old in ("{{ release", "<!-- patterns-table", "<!-- glossary -->"):
             assert old not in text, (path, old)
@@ -217,7 +224,7 @@ def test_the_bibtex_entry_is_the_citation_file() -> None:
 
 def test_the_home_page_cites_the_citation_file() -> None:
     cff = citation.read_citation(ROOT)
-    home = expand((DOCS / "index.md").read_text(encoding="utf-8"), "index.md")
+    home = as_built(DOCS / "index.md")
     assert citation.bibtex(cff, "Text and figures CC BY 4.0, code MIT") in home
 
 
