@@ -22,6 +22,7 @@ Structure cases measure rather than compare:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from math import isqrt
@@ -61,48 +62,69 @@ class Exercise:
     structure: Callable[[list[int]], str | None] | None = field(default=None)
 
 
-# Answer judges: None when got matches expected, else a one-line reason.
+# Answer judges: None when got matches expected, else why not, as (what a student may
+# see, the whole reason). The first never holds an input or an expected value.
 
 
-def judge_mask(got: object, expected: np.ndarray) -> str | None:
+def judge_mask(got: object, expected: np.ndarray) -> tuple[str, str] | None:
     if not isinstance(got, np.ndarray):
-        return f"expected a NumPy array, got {_kind(got)}"
+        return "not a NumPy array", f"expected a NumPy array, got {_kind(got)}"
     if got.shape != expected.shape:
-        return f"expected shape {expected.shape}, got {got.shape}"
+        return "wrong shape", f"expected shape {expected.shape}, got {got.shape}"
     if got.dtype != bool:
-        return f"expected a boolean array, got dtype {got.dtype}"
+        return "not a boolean array", f"expected a boolean array, got dtype {got.dtype}"
     wrong = np.argwhere(got != expected)
     if len(wrong):
         i, j = wrong[0]
-        return f"{len(wrong)} of {expected.size} entries differ, first at [{i}, {j}]"
+        return (
+            "wrong entries",
+            f"{len(wrong)} of {expected.size} entries differ, first at [{i}, {j}]",
+        )
     return None
 
 
-def judge_floats(got: object, expected: np.ndarray) -> str | None:
+def judge_floats(got: object, expected: np.ndarray) -> tuple[str, str] | None:
     if not isinstance(got, np.ndarray):
-        return f"expected a NumPy array, got {_kind(got)}"
+        return "not a NumPy array", f"expected a NumPy array, got {_kind(got)}"
     if got.shape != expected.shape:
-        return f"expected shape {expected.shape}, got {got.shape}"
+        return "wrong shape", f"expected shape {expected.shape}, got {got.shape}"
     if got.dtype.kind != "f":
-        return f"expected an array of floats, got dtype {got.dtype}"
+        return "not an array of floats", f"expected an array of floats, got dtype {got.dtype}"
     if not np.all(np.isfinite(got)):
-        return "the result holds inf or nan"
+        return "inf or nan in the result", "the result holds inf or nan"
     error = np.abs(got - expected) - RTOL * np.abs(expected)
     if np.max(error, initial=0.0) > ATOL:
-        return f"largest difference from the expected values {np.max(np.abs(got - expected)):.2e}"
+        largest = np.max(np.abs(got - expected))
+        return "wrong values", f"largest difference from the expected values {largest:.2e}"
     return None
 
 
-def judge_integers(got: object, expected: int | tuple[int, ...]) -> str | None:
+def whole(value: object) -> int | None:
+    """value as an int if it is a whole number: an int, a NumPy integer (the harness
+    sends both as int) or a float with no fractional part; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and np.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
+def judge_integers(got: object, expected: int | tuple[int, ...]) -> tuple[str, str] | None:
     if isinstance(expected, tuple):
         if not isinstance(got, tuple | list) or len(got) != len(expected):
-            return f"expected a pair (multiplies, adds), got {_kind(got)}"
-        if not all(isinstance(item, int) for item in got):
-            return f"expected whole numbers, got {_kind(got)}"
-        got = tuple(got)
-    elif not isinstance(got, int):
-        return f"expected a whole number, got {_kind(got)}"
-    return None if got == expected else f"expected {expected}, got {got}"
+            return "not a pair", f"expected a pair (multiplies, adds), got {_kind(got)}"
+        numbers = [whole(item) for item in got]
+        if None in numbers:
+            return "not whole numbers", f"expected whole numbers, got {_kind(got)}"
+        got = tuple(numbers)
+    else:
+        number = whole(got)
+        if number is None:
+            return "not a whole number", f"expected a whole number, got {_kind(got)}"
+        got = number
+    return None if got == expected else ("wrong value", f"expected {expected}, got {got}")
 
 
 def _kind(value: object) -> str:
@@ -111,11 +133,17 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
-def judge(expected: object, got: object) -> str | None:
+def judge(expected: object, got: object) -> tuple[str, str] | None:
     """Compare one answer with its expected value, by the kind of the expected value."""
     if isinstance(expected, np.ndarray):
         return (judge_mask if expected.dtype == bool else judge_floats)(got, expected)
     return judge_integers(got, expected)
+
+
+def public(label: str) -> str:
+    """A case's label as a student may see it: 0 and 1 kept (they name edge cases),
+    every other number hidden, so no hidden input can be read from feedback."""
+    return re.sub(r"(?<![\w.])(?!(?:0|1)(?![\w.]))\d+(?:\.\d+)?(?:e[+-]?\d+)?", "…", label)
 
 
 # Cases. Sizes avoid the notebook's own check cases, so copying those answers fails.
@@ -395,3 +423,33 @@ EXERCISES: tuple[Exercise, ...] = (
 def draw_cases(exercise_number: int, seed: int) -> list[Case]:
     """The cases of EXERCISES[exercise_number] for this seed, the same on every call."""
     return EXERCISES[exercise_number].cases(np.random.default_rng([seed, exercise_number]))
+
+
+# Reference versions of the exercises that others may call, sent into the submission's
+# sandbox only when the student's own version failed, so that one mistake costs once.
+REFERENCE_HELPERS = {
+    "causal_mask": """def causal_mask(n):
+    return np.tri(n, dtype=bool)
+""",
+    "strided_mask": """def strided_mask(n, t):
+    rows, cols = np.indices((n, n))
+    return (cols <= rows) & (rows - cols <= t)
+""",
+    "windowed_mask": """def windowed_mask(n, w):
+    rows, cols = np.indices((n, n))
+    return (cols <= rows) & (rows // w == cols // w)
+""",
+    "masked_softmax": """def masked_softmax(scores, mask):
+    scores = np.where(mask, scores, -np.inf)
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+""",
+    "dense_attention": """def dense_attention(q, k, v, mask):
+    scores = np.where(mask, q @ k.T / np.sqrt(q.shape[-1]), -np.inf)
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True) @ v
+""",
+    "cell_operations": """def cell_operations(c, h):
+    return h * c + 2 * h * h, h * c + 2 * h * h - h
+""",
+}
