@@ -379,7 +379,7 @@ def _run_once(cells: list[str], seed: int, timeout: float, substitutes: dict):
             try:
                 cell_outcomes.append(_read_json(scratch, f"cell-{number}.json"))
             except Unreadable:
-                cell_outcomes.append({"kind": "error", "type": "unreadable", "message": ""})
+                cell_outcomes.append({"kind": "unreadable"})
         returned = [read_returned(scratch, n) for n in range(len(lab_hidden_tests.EXERCISES))]
     finally:
         shutil.rmtree(outer, ignore_errors=True)
@@ -407,6 +407,8 @@ def grade(notebook: nbformat.NotebookNode, seed: int, timeout: int) -> Report:
         kind = outcome.get("kind") if isinstance(outcome, dict) else None
         if kind == "timeout":
             notes.append(f"{label} was stopped at the time limit")
+        elif kind == "unreadable":
+            notes.append(f"{label}: the grader could not read its outcome")
         elif kind == "error":
             error = (
                 f"{clean(str(outcome.get('type')), 60)}: {clean(str(outcome.get('message')), 200)}"

@@ -10,6 +10,7 @@ over the target, so a full disk leaves the old file as it was.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -156,6 +157,8 @@ def read_input(path: Path, limit: int, follow_links: bool = True) -> bytes:
         # refused just below, once fstat has said what the file is.
         fd = os.open(path, flags)
     except OSError as error:
+        if error.errno == errno.ELOOP and not follow_links:
+            raise UnsafePath(f"{path} is a symlink, not a regular file") from None
         raise UnsafePath(f"{path}: {_reason(error)}") from None
     try:
         info = os.fstat(fd)
