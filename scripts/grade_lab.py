@@ -1,35 +1,28 @@
 """Grade a submitted lab notebook: python scripts/grade_lab.py SUBMISSION.ipynb [--seed SEED].
 
-The submission runs in a fresh Jupyter kernel, in an empty temporary folder, under
-one time limit (--timeout, 120 s by default; no single cell or exercise may take
-more than a quarter of it). Then each exercise's hidden tests (lab_hidden_tests.py,
-cases drawn from --seed) call the submitted function in that kernel through
-lab_harness.py, and the answers are judged here, against the chapter's reference
-code, outside the kernel. One line per exercise, then "score: X / Y".
+Every code cell runs in order, as Run All runs them, then each exercise's hidden
+tests (lab_hidden_tests.py, cases drawn from --seed) call the submitted function:
+all of it in a contained process (lab_sandbox.py runs lab_harness.py as another
+user, in its own namespaces where the kernel allows, under limits), which gets
+the inputs but never the expected answers. Once that process and everything it
+started are gone, the answers it left are read back as untrusted bytes and judged
+here against the chapter's reference code. One line per exercise, then
+"score: X / Y"; partial credit is the share of answer cases passed.
 
-Which cells run, whatever the notebook's check cells contain:
-* cells tagged `setup`, `definitions` or `exercise` run whole;
-* cells tagged `checks` or `timing` never run, so an answer that leans on a check
-  helper fails with a NameError;
-* every other code cell contributes only its top-level imports, functions and classes
-  (no plots, no timings, no check calls), and none at all if it defines a `check_*`
-  function: that is the checks cell with its tag lost.
-A cell that raises or runs out of time is noted and the next one runs; an exercise
-whose function is missing, raises, is wrong or breaks a structure test scores 0.
-Printed output is drained and counted, never kept; past 10 kB a note says how much.
+The whole run has one time limit (--timeout, 120 s by default; no single cell or
+case may take more than a quarter of it). Printed output is drained and counted,
+never kept; past 10 kB a note says how much.
 
 `--gradescope DIR` writes a Gradescope autograder (setup.sh, run_autograder, this
-grader, the reference code and the seed) into DIR; its run_autograder calls
-`--autograder-root`, which grades the one notebook in ROOT/submission and writes
-ROOT/results/results.json in Gradescope's format.
+grader, the reference code, the hashed lock for Python 3.10 and the seed) into DIR;
+its run_autograder calls `--autograder-root`, which grades the one notebook in
+ROOT/submission and writes ROOT/results/results.json in Gradescope's format.
 
 Why not otter-grader or nbgrader: both grade whole notebooks with tests written
 into the assignment, and neither draws hidden inputs from an instructor's seed.
 otter-grader 7.0.0 pulls in pandas, jupytext, ipywidgets, nbconvert[webpdf] and
 python-on-whales and grades locally through Docker; nbgrader 0.9.6 pulls in
-JupyterLab, Jupyter Server and SQLAlchemy and keeps a course database. Neither
-is needed for what this file does with jupyter_client, which the site build
-already installs.
+JupyterLab, Jupyter Server and SQLAlchemy and keeps a course database.
 """
 
 from __future__ import annotations
@@ -530,7 +523,7 @@ def bundle_files(seed: int, timeout: int) -> dict[str, bytes]:
     ).encode()
     files["run_autograder"] = (
         b"#!/bin/sh\n"
-        b"# Gradescope runs this for each submission. AUTOGRADER_ROOT moves /autograder for tests.\n"
+        b"# Gradescope runs this for each submission; AUTOGRADER_ROOT moves /autograder (tests).\n"
         b'root="${AUTOGRADER_ROOT:-/autograder}"\n'
         b"# The reference code and the seed: the grader's alone.\n"
         b'chmod -R go-rwx "$root/source"\n'

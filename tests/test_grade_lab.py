@@ -3,11 +3,15 @@ hostile submissions, its command-line errors and its Gradescope autograder."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -359,6 +363,13 @@ def with_changes(changes: dict[str, str], extra: list[nbformat.NotebookNode]) ->
     return cells + extra
 
 
+def without_calls_to(name: str, cells: list) -> list:
+    """The cells, less those outside the exercises that call name (checks, examples)."""
+    return [
+        c for c in cells if "exercise" in c.metadata.get("tags", []) or f"{name}(" not in c.source
+    ]
+
+
 def grade(path: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
     result = run_script("grade_lab.py", str(path), *args, cwd=path.parent, timeout=timeout)
     assert result.returncode == 0 and result.stderr == "", result.stderr
@@ -477,7 +488,8 @@ def test_endless_loops_are_stopped_and_graded(tmp_path: Path) -> None:
         "dense_attention": "def dense_attention(q, k, v, mask):\n    while True:\n        pass"
     }
     extra = [cell("while True:\n    pass", ["exercise"])]
-    path = write_notebook(tmp_path / "loops.ipynb", with_changes(changes, extra))
+    cells = without_calls_to("dense_attention", with_changes(changes, extra))
+    path = write_notebook(tmp_path / "loops.ipynb", cells)
     start = time.perf_counter()
     result = grade(path, "--timeout", "40", timeout=90)
     elapsed = time.perf_counter() - start
@@ -510,6 +522,7 @@ def test_gradescope_autograder_scores_as_the_command_does(worked, tmp_path: Path
     assert run.returncode == 0, run.stderr
     results = json.loads((root / "results" / "results.json").read_text())
     expected = scores(worked[0].stdout)
+    results["tests"] = [t for t in results["tests"] if t["visibility"] == "visible"]
     assert [t["name"] for t in results["tests"]] == NAMES
     assert {t["name"]: t["score"] for t in results["tests"]} == {
         name: points for name, (points, _) in expected.items()
@@ -631,7 +644,8 @@ def test_a_function_that_swallows_the_time_limit_is_stopped(tmp_path: Path) -> N
         except BaseException:
             pass"""
     }
-    path = write_notebook(tmp_path / "stubborn.ipynb", with_changes(changes, []))
+    cells = without_calls_to("dense_attention", with_changes(changes, []))
+    path = write_notebook(tmp_path / "stubborn.ipynb", cells)
     result = grade(path, "--timeout", "20", timeout=60)
     got = scores(result.stdout)
     assert got["masked_softmax"][0] == full("masked_softmax")
@@ -766,3 +780,151 @@ def test_hostile_submission_is_contained_and_cannot_move_its_score(tmp_path: Pat
     for name in ("masked_softmax", "rnn2d_loop", "rnn2d_wavefront", "conv_stack_parameters"):
         assert got[name][0] == full(name), got[name]
     assert "note: cell 1 (setup): the grader could not read its outcome" in result.stdout
+
+
+# The Gradescope bundle, in the environment its lock builds on Python 3.10.
+
+FAIR = {
+    # Wrong: every exercise built on it is graded again with the reference version.
+    "masked_softmax": "def masked_softmax(scores, mask):\n    return np.where(mask, scores, 0.0)",
+    # Whole numbers as floats and NumPy integers, a constant from a cell of one's own.
+    "cell_operations": """def cell_operations(c, h):
+    return float(h * c + 2 * h * h) * ONE, float(h * c + 2 * h * h - h)""",
+    "conv_stack_receptive_field": """def conv_stack_receptive_field(layers, k=3):
+    return np.int64(layers * (k - 1) + 1)""",
+}
+HELPER_CELL = """import pandas as pd
+import scipy.special
+
+ONE = int(scipy.special.comb(4, 4)) * len(pd.DataFrame({"a": [1]}))"""
+
+
+def python310() -> str:
+    """A Python 3.10 to build the bundle's environment with: Gradescope's Ubuntu 22.04."""
+    found = os.environ.get("GRADER_PYTHON") or shutil.which("python3.10")
+    found = found or next(
+        iter(sorted(Path("/root/.pyenv/versions").glob("3.10.*/bin/python3.10"))), None
+    )
+    if found is None:
+        message = "no Python 3.10 (set GRADER_PYTHON) to build the Gradescope bundle's environment"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return str(found)
+
+
+@pytest.fixture(scope="session")
+def bundle_venv() -> Path:
+    """The bundle's environment, built from its hashed lock once per version of the lock
+    and kept under .cache, so that a second run (or a second test) reuses it."""
+    lock = ROOT / "requirements-grader.txt"
+    venv = ROOT / ".cache" / f"grader-py310-{hashlib.sha256(lock.read_bytes()).hexdigest()[:16]}"
+    if not (venv / "complete").exists():
+        building = venv.with_name(venv.name + f".{os.getpid()}.tmp")
+        shutil.rmtree(building, ignore_errors=True)
+        subprocess.run([python310(), "-m", "venv", str(building)], check=True, timeout=120)
+        pip = [str(building / "bin" / "python"), "-m", "pip", "install", "--no-cache-dir", "-q"]
+        subprocess.run([*pip, "--require-hashes", "-r", str(lock)], check=True, timeout=900)
+        (building / "complete").write_text("installed from the lock\n")
+        shutil.rmtree(venv, ignore_errors=True)
+        building.rename(venv)
+    return venv
+
+
+@pytest.mark.slow
+def test_gradescope_bundle_grades_on_python_310(bundle_venv: Path, tmp_path: Path) -> None:
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    assert grade_lab.main(["--gradescope", str(root / "source"), "--seed", "4242"]) == 0
+    (root / "venv").symlink_to(bundle_venv)
+    version = subprocess.run(
+        [str(root / "venv/bin/python"), "-c", "import sys; print(sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert version.stdout.strip() == "(3, 10)"
+    fair = write_notebook(tmp_path / "fair.ipynb", with_changes(dict(FAIR), []))
+    fair_cells = nbformat.read(fair, as_version=4)
+    fair_cells.cells.insert(2, cell(HELPER_CELL))
+    nbformat.write(fair_cells, fair)
+    got = {}
+    for name, notebook in (("worked", LAB), ("student", STUDENT), ("fair", fair)):
+        shutil.rmtree(root / "submission", ignore_errors=True)
+        shutil.rmtree(root / "results", ignore_errors=True)
+        (root / "submission").mkdir()
+        shutil.copy(notebook, root / "submission" / "lab.ipynb")
+        run = subprocess.run(
+            [str(root / "source" / "run_autograder")],
+            env={"PATH": os.environ["PATH"], "AUTOGRADER_ROOT": str(root)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr
+        got[name] = json.loads((root / "results" / "results.json").read_text())
+    assert got["worked"]["score"] == 22, got["worked"]
+    assert got["student"]["score"] == 0
+    fair_scores = {
+        t["name"]: t["score"] for t in got["fair"]["tests"] if t["visibility"] == "visible"
+    }
+    assert fair_scores["masked_softmax"] == 0
+    assert got["fair"]["score"] == 20, got["fair"]
+    assert "ModuleNotFoundError" not in got["fair"]["output"]
+    assert oct((root / "source").stat().st_mode & 0o777) == "0o700"
+
+
+def test_a_grader_failure_still_gives_one_score_line_and_results(
+    command, monkeypatch, tmp_path: Path
+) -> None:
+    def broken(*args) -> None:
+        raise RecursionError("deep")
+
+    monkeypatch.setattr(grade_lab, "grade", broken)
+    status, out, err = command("grade_lab", [str(STUDENT)])
+    assert status == 0 and err == ""
+    assert scores(out) and out.endswith("score: 0 / 22\n") and "RecursionError" in out
+    root = tmp_path / "root"
+    (root / "submission").mkdir(parents=True)
+    (root / "submission" / "lab.ipynb").write_bytes(STUDENT.read_bytes())
+    assert command("grade_lab", ["--autograder-root", str(root)])[0] == 0
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["score"] == 0 and "the grader failed (RecursionError)" in results["output"]
+
+
+@pytest.mark.slow
+def test_sigterm_mid_run_kills_the_submission_and_removes_temporary_folders(
+    tmp_path: Path,
+) -> None:
+    marker = "lab-sleeper-5c1e"
+    sleeper = cell(
+        f"import subprocess\nsubprocess.Popen(['setsid', 'sh', '-c', 'sleep 600; : {marker}'])\n"
+        "import time\ntime.sleep(600)"
+    )
+    path = write_notebook(tmp_path / "sleeper.ipynb", [sleeper])
+    before = set(Path(tempfile.gettempdir()).glob("grade-lab-*"))
+    grader = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "grade_lab.py"), str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not any(
+        marker.encode() in p.read_bytes()
+        for p in Path("/proc").glob("[0-9]*/cmdline")
+        if p.exists()
+    ):
+        assert time.monotonic() < deadline and grader.poll() is None
+        time.sleep(0.2)
+    grader.send_signal(signal.SIGTERM)
+    grader.communicate(timeout=30)
+    assert grader.returncode == 128 + signal.SIGTERM
+    assert set(Path(tempfile.gettempdir()).glob("grade-lab-*")) == before
+    left = [
+        p
+        for p in Path("/proc").glob("[0-9]*/cmdline")
+        if p.exists() and marker.encode() in p.read_bytes()
+    ]
+    assert left == []
