@@ -351,6 +351,13 @@ def _exposed_paths() -> dict[str, list[str]]:
     return found
 
 
+def _interpreter() -> str:
+    """This Python, by a path the sandbox user can follow: a virtual environment reached
+    through a link in a private folder is named by its real place."""
+    in_prefix = Path(sys.prefix).resolve() / "bin" / Path(sys.executable).name
+    return str(in_prefix) if in_prefix.exists() else sys.executable
+
+
 def _run_once(cells: list[str], seed: int, timeout: float, substitutes: dict):
     """One contained run of the cells and hidden tests: (finished, cases, outcomes of
     cells, what each exercise returned)."""
@@ -365,7 +372,7 @@ def _run_once(cells: list[str], seed: int, timeout: float, substitutes: dict):
     outer, scratch = lab_sandbox.make_scratch(uid)
     try:
         finished = lab_sandbox.run_contained(
-            [sys.executable, "-I", str(HARNESS)], scratch, job, timeout, uid
+            [_interpreter(), "-I", str(HARNESS)], scratch, job, timeout, uid
         )
         cell_outcomes = []
         for number in range(len(cells)):
