@@ -263,7 +263,7 @@ def judge_exercise(
         message = f"the grader could not read the results back: {returned.unreadable}"
         return Result(name, 0, points, message, message)
     answers = [case for case in cases if case.measure == "value"]
-    structure_points = 1 if exercise.structure is not None else 0
+    structure_points = exercise.structure_points if exercise.structure is not None else 0
     passed, failures, details, measured = 0, [], [], []
     for index, case in enumerate(cases):
         if index >= len(returned.cases):
@@ -312,6 +312,7 @@ def _job(cells: list[str], seed: int, step: float, substitutes: dict) -> tuple[b
                         "args": [lab_harness.encode(arg) for arg in case.args],
                         "measure": case.measure,
                         "limit": lab_hidden_tests.LINE_LIMIT,
+                        "helper": case.helper,
                     }
                     for case in cases
                 ],

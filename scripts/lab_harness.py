@@ -11,10 +11,11 @@ after each case: only JSON of plain numbers, strings and base64 arrays (never
 pickles). The judge reads those files after this process and everything it
 started are gone, and trusts none of their bytes.
 
-A case may measure instead of returning the answer: "peak" is the peak memory the
-call allocated (tracemalloc), "lines" the number of Python lines run in code outside
-this file, counting each item that map, filter, starmap or reduce feed to a callable
-as a line, so that a loop moved into C still counts. While a measurement runs, the
+A case may measure instead of returning the answer: "calls" is how many times the
+call used a helper of the notebook, by name; "peak" the peak memory the call
+allocated (tracemalloc); "lines" the number of Python lines run in code outside
+this file, counting each item that map, filter, starmap or reduce feed to a
+callable as a line, so that a loop moved into C still counts. While a measurement runs, the
 functions that could switch it off (sys.settrace, sys.setprofile, tracemalloc.stop
 and their kin) are replaced by ones that record the attempt; a measurement whose
 tracer or tracing was switched off anyway reports itself as tampered with.
@@ -235,6 +236,26 @@ def peak_memory(function, args: list) -> tuple[int, str]:
     return peak, guard.tampered
 
 
+def count_calls(namespace: dict, helper: str, function, args: list) -> tuple[int, str]:
+    """How many times function(*args) calls the notebook's helper, by its global name."""
+    original = namespace.get(helper)
+    calls = 0
+
+    def counted(*arguments, **keywords):
+        nonlocal calls
+        calls += 1
+        return original(*arguments, **keywords)
+
+    if not callable(original):
+        return 0, ""
+    namespace[helper] = counted
+    try:
+        function(*args)
+    finally:
+        namespace[helper] = original
+    return calls, ""
+
+
 def code_names(function) -> list[str]:
     """The global names a function's code (nested functions included) refers to."""
     names: set[str] = set()
@@ -272,10 +293,12 @@ def _error(error: BaseException) -> dict:
     return {"kind": "error", "type": _text(type(error).__name__), "message": _text(error)}
 
 
-def _call(function, args: list, case: dict, step: float) -> dict:
+def _call(namespace: dict, function, args: list, case: dict, step: float) -> dict:
     _limit(step)
     try:
-        if case["measure"] == "peak":
+        if case["measure"] == "calls":
+            value, tampered = count_calls(namespace, case["helper"], function, args)
+        elif case["measure"] == "peak":
             value, tampered = peak_memory(function, args)
         elif case["measure"] == "lines":
             value, tampered = count_lines(function, args, case["limit"])
@@ -299,7 +322,7 @@ def run_exercise(namespace: dict, number: int, exercise: dict, step: float) -> N
     done: dict = {"uses": code_names(function), "cases": []}
     for case in exercise["cases"]:
         args = [_argument(spec) for spec in case["args"]]
-        done["cases"].append(_call(function, args, case, step))
+        done["cases"].append(_call(namespace, function, args, case, step))
         _write(f"exercise-{number}.json", done)
 
 

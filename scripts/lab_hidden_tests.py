@@ -51,6 +51,8 @@ class Case:
     args: tuple
     expected: object = None
     measure: str = "value"
+    # For measure "calls": the notebook's helper whose calls are counted.
+    helper: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class Exercise:
     cases: Callable[[np.random.Generator], list[Case]]
     # Judges the measured structure cases, in order; None when all pass, else why not.
     structure: Callable[[list[int]], str | None] | None = field(default=None)
+    # Of the points, those the structure earns once every answer is right.
+    structure_points: int = 1
 
 
 # Answer judges: None when got matches expected, else why not, as (what a student may
@@ -330,10 +334,19 @@ def _wavefront_structure(measured: list[int]) -> str | None:
 
 
 def cell_operations_cases(rng: np.random.Generator) -> list[Case]:
+    counted = (int(rng.integers(2, 9)), int(rng.integers(2, 17)))
     return [
         Case(f"c = {c}, h = {h}", (c, h), (rnn2d.multiply_count(1, c, h), rnn2d.add_count(1, c, h)))
         for c, h in [(1, 1), *zip(_some(rng, 2, 64, 3), _some(rng, 2, 256, 3), strict=True)]
-    ]
+    ] + [Case("calls of counted_matvec", counted, measure="calls", helper="counted_matvec")]
+
+
+def _counted_structure(measured: list[int]) -> str | None:
+    """As the notebook's check asks: the counts come from running the three products."""
+    (calls,) = measured
+    if calls != 3:
+        return f"counts without running them: {calls} calls of counted_matvec, not 3"
+    return None
 
 
 def grid_operations_cases(rng: np.random.Generator) -> list[Case]:
@@ -413,7 +426,7 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("sliding_window_attention", 3, sliding_window_attention_cases, _kernel_structure),
     Exercise("rnn2d_loop", 2, rnn2d_cases),
     Exercise("rnn2d_wavefront", 3, rnn2d_wavefront_cases, _wavefront_structure),
-    Exercise("cell_operations", 1, cell_operations_cases),
+    Exercise("cell_operations", 1, cell_operations_cases, _counted_structure),
     Exercise("grid_operations", 1, grid_operations_cases),
     Exercise("conv_stack_receptive_field", 1, conv_stack_receptive_field_cases),
     Exercise("conv_stack_parameters", 1, conv_stack_parameters_cases),
