@@ -4,10 +4,14 @@ Each exercise has its points, a function drawing its cases from a NumPy generato
 seeded with (seed, exercise number) -- so one exercise's cases do not change when
 another's do -- and a judge. Expected values come from the tested reference code
 (attention.py masks, attention_kernels.py kernels, rnn2d.py recurrence and counts),
-never from the notebook. An exercise scores its points only when every case passes,
-structure cases included; grade_lab.py runs the cases in the submission's kernel.
+never from the notebook, and never enter the submission's sandbox. An exercise
+earns the share of its answer points that matches the share of answer cases passed,
+and its structure points when every answer is right and its structure cases pass;
+grade_lab.py runs the cases contained and judges them.
 
 Structure cases measure rather than compare:
+* cell_operations must count by running its products: three calls of the notebook's
+  counted_matvec per cell, as the notebook's own check asks;
 * the two efficient kernels may not allocate an n x n array: their tracemalloc peak
   at n = 3072, d = 2 must stay under 3n^2/4 bytes, which n x n booleans alone
   exceed, while a kernel that gathers copies of each query's t + 1 keys and values
