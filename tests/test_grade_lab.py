@@ -756,6 +756,20 @@ SUM_340 = (
 )
 
 
+# Limits: memory, and processes.
+MEMORY_HOG = """try:
+    hog = bytearray(6_000_000_000)
+except MemoryError:
+    raise MemoryError("memory is limited") from None"""
+PROCESS_HOG = """import subprocess
+children = []
+try:
+    for _ in range(200):
+        children.append(subprocess.Popen(["sleep", "30"]))
+except OSError:
+    raise RuntimeError(f"stopped at {len(children)} processes") from None"""
+
+
 def survivors() -> list[str]:
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
@@ -773,7 +787,13 @@ def test_hostile_submission_is_contained_and_cannot_move_its_score(tmp_path: Pat
     classmate.write_bytes(LAB.read_bytes())
     paths = {"scripts": str(ROOT / "scripts"), "lab": str(LAB), "classmate": str(classmate)}
     changes = {name: source.format(**paths) for name, source in HOSTILE.items()}
-    extra = [cell(FORGER), cell(SUM_340), cell("print(total(*range(340)))")]
+    extra = [
+        cell(FORGER),
+        cell(SUM_340),
+        cell("print(total(*range(340)))"),
+        cell(MEMORY_HOG),
+        cell(PROCESS_HOG),
+    ]
     path = write_notebook(tmp_path / "hostile.ipynb", with_changes(changes, extra))
     result = grade(path, "--timeout", "90")
     time.sleep(1)  # what a surviving forger would need to write a line
@@ -792,6 +812,9 @@ def test_hostile_submission_is_contained_and_cannot_move_its_score(tmp_path: Pat
     for name in ("masked_softmax", "rnn2d_loop", "rnn2d_wavefront", "conv_stack_parameters"):
         assert got[name][0] == full(name), got[name]
     assert "note: cell 1 (setup): the grader could not read its outcome" in result.stdout
+    assert "raised MemoryError: memory is limited" in result.stdout
+    stopped = re.search(r"raised RuntimeError: stopped at (\d+) processes", result.stdout)
+    assert stopped and int(stopped[1]) < lab_sandbox.PROCESSES, result.stdout
 
 
 # The Gradescope bundle, in the environment its lock builds on Python 3.10.
