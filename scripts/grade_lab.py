@@ -323,7 +323,7 @@ def _job(cells: list[str], seed: int, step: float, substitutes: dict) -> tuple[b
                 ),
             }
         )
-    job = {"cells": cells, "exercises": exercises, "step": step}
+    job = {"cells": cells, "exercises": exercises, "step": step, "cells_share": 2 * step}
     return json.dumps(job).encode(), all_cases
 
 
