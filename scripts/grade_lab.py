@@ -248,7 +248,11 @@ def _case_outcome(case: lab_hidden_tests.Case, described: object) -> tuple[objec
 
 
 def judge_exercise(
-    exercise: lab_hidden_tests.Exercise, cases: list, returned: Returned | None, why_not: str
+    exercise: lab_hidden_tests.Exercise,
+    cases: list,
+    returned: Returned | None,
+    why_not: str,
+    sealed: bool = True,
 ) -> Result:
     """Points and messages for one exercise: the fraction of its answer cases passed
     times its answer points, plus a structure point when every answer is right and
@@ -269,6 +273,11 @@ def judge_exercise(
         if index >= len(returned.cases):
             failures.append(f"{lab_hidden_tests.public(case.label)}: not run ({why_not})")
             details.append(f"{case.label}: not run ({why_not})")
+            continue
+        if case.measure != "value" and not sealed:
+            # Something of the submission may have outlived the run and written these.
+            failures.append(f"{lab_hidden_tests.public(case.label)}: not measured ({why_not})")
+            details.append(f"{case.label}: not measured, the run was not sealed ({why_not})")
             continue
         value, public_reason, reason = _case_outcome(case, returned.cases[index])
         if reason:
@@ -382,6 +391,10 @@ def _run_once(cells: list[str], seed: int, timeout: float, substitutes: dict):
             except Unreadable:
                 cell_outcomes.append({"kind": "unreadable"})
         returned = [read_returned(scratch, n) for n in range(len(lab_hidden_tests.EXERCISES))]
+        try:
+            finished.sealed = _read_json(scratch, lab_harness.SEAL) is True
+        except Unreadable:
+            finished.sealed = False
     finally:
         shutil.rmtree(outer, ignore_errors=True)
     return finished, all_cases, cell_outcomes, returned
@@ -417,7 +430,7 @@ def grade(notebook: nbformat.NotebookNode, seed: int, timeout: int) -> Report:
             notes.append(f"{label} raised {error}")
     exercises = lab_hidden_tests.EXERCISES
     results = [
-        judge_exercise(exercise, cases, got, why_not)
+        judge_exercise(exercise, cases, got, why_not, finished.sealed)
         for exercise, cases, got in zip(exercises, all_cases, returned, strict=True)
     ]
     # An exercise that calls a helper the student got wrong is graded again with the
@@ -435,7 +448,9 @@ def grade(notebook: nbformat.NotebookNode, seed: int, timeout: int) -> Report:
         again = _run_once(cells, seed, remaining, substitutes)
         for index, exercise in enumerate(exercises):
             if exercise.name in substitutes:
-                second = judge_exercise(exercise, again[1][index], again[3][index], why_not)
+                second = judge_exercise(
+                    exercise, again[1][index], again[3][index], why_not, again[0].sealed
+                )
                 if second.score > results[index].score:
                     helpers = ", ".join(substitutes[exercise.name])
                     second.message += f" (graded with the reference {helpers})"

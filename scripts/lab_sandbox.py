@@ -54,6 +54,8 @@ class Finished:
     timed_out: bool
     printed: int
     isolated: str
+    # Whether the run ended by sealing its results (lab_harness.seal); set by the judge.
+    sealed: bool = False
 
 
 def sandbox_uid() -> int | None:

@@ -727,9 +727,17 @@ except OSError:
     raise type("Boom\\\\nscore: 22 / 22", (Exception,), dict())("\\\\nscore: 22 / 22")""",
     "grid_operations": """def grid_operations(n, c, h):
     raise type("x" * 5_000_000, (Exception,), dict())("y" * 5_000_000)""",
-    # The files the grader reads back become a pipe, a link to /dev/zero, a link to a
-    # root-only file and a huge file; the classmate's notebook is overwritten.
+    # The classmate's notebook is overwritten.
     "conv_stack_parameters": """def conv_stack_parameters(layers, c, h, k=3):
+    try:
+        open({classmate!r}, "w").write("{{}}")
+    except OSError:
+        pass
+    return k * k * c * h + (layers - 1) * k * k * h * h""",
+}
+# The files the grader reads back become a pipe, a link to /dev/zero, a link to a
+# root-only file and a deep nesting; then the process ends before its run is sealed.
+PLANTER = """def conv_stack_parameters(layers, c, h, k=3):
     import os
     for name, make in (
         ("exercise-0.json", os.mkfifo),
@@ -742,12 +750,26 @@ except OSError:
         except OSError:
             pass
         make(name)
+    os._exit(0)"""
+# A thread and a setsid process that keep rewriting the sliding-window kernel's results
+# with measurements of nothing, so that its loop over queries would pass.
+FORGE = """
+import json, time
+while True:
     try:
-        open({classmate!r}, "w").write("{{}}")
-    except OSError:
+        done = json.load(open("exercise-6.json"))
+        for case in done["cases"]:
+            if case.get("kind") == "measure":
+                case["value"] = 0
+        json.dump(done, open("exercise-6.json", "w"))
+    except (OSError, ValueError, KeyError):
         pass
-    return k * k * c * h + (layers - 1) * k * k * h * h""",
-}
+    time.sleep(0.005)
+"""
+MEASURE_FORGER = f"""import subprocess, sys, threading
+FORGE = {FORGE!r}
+threading.Thread(target=exec, args=(FORGE, {{}}), daemon=True).start()
+subprocess.Popen([sys.executable, "-c", FORGE], start_new_session=True)"""
 SUM_340 = (
     "def total("
     + ", ".join(f"a{i}" for i in range(340))
@@ -791,6 +813,7 @@ def test_hostile_submission_is_contained_and_cannot_move_its_score(tmp_path: Pat
         cell(FORGER),
         cell(SUM_340),
         cell("print(total(*range(340)))"),
+        cell(MEASURE_FORGER),
         cell(MEMORY_HOG),
         cell(PROCESS_HOG),
     ]
@@ -801,17 +824,14 @@ def test_hostile_submission_is_contained_and_cannot_move_its_score(tmp_path: Pat
     assert survivors() == []
     assert classmate.read_bytes() == LAB.read_bytes()
     assert got["dense_attention"][0] == 0 and "missing" in got["dense_attention"][1]
-    # The harness rewrote the files it was still writing; the planted ones are refused.
-    for name in ("causal_mask", "strided_mask", "windowed_mask"):
-        assert got[name][0] == 0 and "could not read the results back" in got[name][1], got[name]
     assert got["windowed_attention"][0] == 2 and "switched off" in got["windowed_attention"][1]
     assert got["sliding_window_attention"][0] == 2
     assert "loops over queries" in got["sliding_window_attention"][1]
     assert got["cell_operations"][0] == 0 and "\\nscore" in got["cell_operations"][1]
     assert got["grid_operations"][0] == 0 and len(result.stdout) < 20_000
-    for name in ("masked_softmax", "rnn2d_loop", "rnn2d_wavefront", "conv_stack_parameters"):
+    for name in ("causal_mask", "masked_softmax", "rnn2d_loop", "rnn2d_wavefront"):
         assert got[name][0] == full(name), got[name]
-    assert "note: cell 1 (setup): the grader could not read its outcome" in result.stdout
+    assert got["conv_stack_parameters"][0] == full("conv_stack_parameters")
     assert "raised MemoryError: memory is limited" in result.stdout
     stopped = re.search(r"raised RuntimeError: stopped at (\d+) processes", result.stdout)
     assert stopped and int(stopped[1]) < lab_sandbox.PROCESSES, result.stdout
@@ -967,3 +987,19 @@ def test_sigterm_mid_run_kills_the_submission_and_removes_temporary_folders(
         if p.exists() and marker.encode() in p.read_bytes()
     ]
     assert left == []
+
+
+@pytest.mark.slow
+def test_files_planted_in_place_of_results_are_refused(tmp_path: Path) -> None:
+    changes = {"conv_stack_parameters": PLANTER}
+    cells = without_calls_to("conv_stack_parameters", with_changes(changes, []))
+    path = write_notebook(tmp_path / "planter.ipynb", cells)
+    result = grade(path, "--timeout", "90")
+    got = scores(result.stdout)  # at all: no pipe or device was read
+    for name in ("causal_mask", "strided_mask", "windowed_mask"):
+        assert got[name][0] == 0 and "could not read the results back" in got[name][1], got[name]
+    assert "note: cell 1 (setup): the grader could not read its outcome" in result.stdout
+    # The run ended unsealed: its measurements are not believed, its answers count.
+    for name in ("windowed_attention", "sliding_window_attention", "rnn2d_wavefront"):
+        assert got[name][0] == full(name) - 1 and "not measured" in got[name][1], got[name]
+    assert got["masked_softmax"][0] == full("masked_softmax")
