@@ -8,8 +8,10 @@ started as root, then runs every code cell in order as Run All would (magics
 included) and calls each exercise's function on its cases. What came back is
 written into the scratch folder, one file per cell and per exercise, rewritten
 after each case: only JSON of plain numbers, strings and base64 arrays (never
-pickles). The judge reads those files after this process and everything it
-started are gone, and trusts none of their bytes.
+pickles). At the end the run is sealed (see seal): whatever the submission left
+running is killed or replaced and every file written again from memory. The judge
+reads those files after this process and everything it started are gone, and
+trusts none of their bytes.
 
 A case may measure instead of returning the answer: "calls" is how many times the
 call used a helper of the notebook, by name; "peak" the peak memory the call
