@@ -21,7 +21,6 @@ import logging
 import os
 import subprocess
 import sys
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
@@ -31,10 +30,16 @@ from jupyter_client.kernelspec import KernelSpecManager
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.toc import AnchorLink, get_toc
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+from safe_files import UnsafePath, read_input, write_files  # noqa: E402
+
 log = logging.getLogger("mkdocs.hooks.notebook_cache")
 
 CACHE_DIR_VARIABLE = "NOTEBOOK_CACHE_DIR"
 DEFAULT_CACHE_DIR = ".cache/notebook-pages"
+# The executed lab page is well under a megabyte; an entry past this is not ours.
+ENTRY_LIMIT = 64 * 2**20
 
 # The build side turns an executed notebook into HTML; their versions change the page too.
 BUILD_PACKAGES = ("mkdocs-jupyter", "nbconvert", "nbclient", "jupyter-client", "pygments")
@@ -138,37 +143,40 @@ def cache_dir(config) -> Path:
     return root / os.environ.get(CACHE_DIR_VARIABLE, DEFAULT_CACHE_DIR)
 
 
+def _digest_path(path: Path) -> Path:
+    return path.with_suffix(".sha256")
+
+
 def read_entry(path: Path) -> dict | None:
-    """The cached page at path, or None when it is missing or unreadable (then it is a miss)."""
+    """The cached page at path, or None when it is missing, unreadable, not a regular
+    file, too large, or not what its digest beside it says (then it is a miss)."""
     try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
+        data = read_input(path, ENTRY_LIMIT)
+        digest = read_input(_digest_path(path), 100).decode("ascii").strip()
+        if hashlib.sha256(data).hexdigest() != digest:
+            return None
+        entry = json.loads(data)
         if not isinstance(entry["content"], str):
             return None
         get_toc(entry["toc"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (UnsafePath, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
     return entry
 
 
 def write_entry(path: Path, entry: dict) -> None:
-    """Write entry to path atomically: readers see the old file or the whole new one."""
-    temporary = None
+    """Write entry and its digest, each atomically: readers see a matching pair or a miss."""
+    data = json.dumps(entry).encode()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent, prefix=path.name, suffix=".tmp", delete=False
-        ) as file:
-            temporary = file.name
-            json.dump(entry, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
+        write_files(
+            path.parent,
+            {path.name: data, _digest_path(path).name: hashlib.sha256(data).hexdigest().encode()},
+        )
+    except (OSError, UnsafePath) as error:
         # The page itself is built; an entry that cannot be written (a full disk) only costs
         # the next build a run of the notebook, so this is not a warning that fails --strict.
         log.info("Notebook cache not written: %s", error)
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
 
 
 def _toc_tokens(items: list[AnchorLink]) -> list[dict]:
@@ -251,3 +259,4 @@ def on_post_build(config):
     if _used and folder.is_dir():
         for stale in set(folder.glob("*.json")) - _used:
             stale.unlink(missing_ok=True)
+            _digest_path(stale).unlink(missing_ok=True)

@@ -24,6 +24,7 @@ import logging
 import os
 import re
 import sys
+from html.parser import HTMLParser
 from importlib import metadata, resources
 from pathlib import Path
 
@@ -272,6 +273,104 @@ class Drawings:
         self.changed = False
 
 
+# What a stored drawing may hold: the elements MathJax's SVG output and its hidden
+# MathML copy use, attributes that run nothing, links only within the page, glyph
+# outlines that are path data only, and a stylesheet that loads nothing and cannot
+# close its <style> element. Anything else in the store is not ours: redraw.
+DRAWING_ELEMENTS = frozenset(
+    [
+        "mjx-container",
+        "mjx-assistive-mml",
+        "svg",
+        "g",
+        "use",
+        "rect",
+        "text",
+        "path",
+        "line",
+        "title",
+        "desc",
+        "defs",
+        "math",
+        "semantics",
+        "mi",
+        "mo",
+        "mn",
+        "ms",
+        "mtext",
+        "mspace",
+        "mrow",
+        "msup",
+        "msub",
+        "msubsup",
+        "mfrac",
+        "msqrt",
+        "mroot",
+        "mstyle",
+        "mtable",
+        "mtr",
+        "mtd",
+        "mlabeledtr",
+        "munderover",
+        "munder",
+        "mover",
+        "mpadded",
+        "mphantom",
+        "menclose",
+        "merror",
+        "mmultiscripts",
+        "mprescripts",
+        "none",
+    ]
+)
+GLYPH_PATH = re.compile(r"[MLHVCSQTAZmlhvcsqtaz0-9.,eE \n-]*")
+UNSAFE_VALUE = re.compile(r"javascript:|url\(|expression\(|@import|<", re.I)
+
+
+class _DrawingCheck(HTMLParser):
+    """Fails on the first element, attribute or markup a MathJax drawing never holds."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.bad = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in DRAWING_ELEMENTS:
+            self.bad = self.bad or f"element {tag}"
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on") or UNSAFE_VALUE.search(value):
+                self.bad = self.bad or f"attribute {name}"
+            if name.endswith("href") and not value.startswith("#"):
+                self.bad = self.bad or f"link {value[:40]}"
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in DRAWING_ELEMENTS:
+            self.bad = self.bad or f"element {tag}"
+
+    def handle_comment(self, data: str) -> None:
+        self.bad = self.bad or "a comment"
+
+    def handle_decl(self, decl: str) -> None:
+        self.bad = self.bad or "a declaration"
+
+    def handle_pi(self, data: str) -> None:
+        self.bad = self.bad or "a processing instruction"
+
+    def unknown_decl(self, data: str) -> None:
+        self.bad = self.bad or "a declaration"
+
+
+def drawing_problem(container: str) -> str:
+    """Why container is not a drawing MathJax made ("" when it could be one)."""
+    check = _DrawingCheck()
+    check.feed(container)
+    check.close()
+    return check.bad
+
+
 def _read_drawings(path: Path) -> tuple[str | None, dict[tuple[str, bool], Drawing]]:
     try:
         data = json.loads(read_input(path, CACHE_LIMIT))
@@ -280,10 +379,16 @@ def _read_drawings(path: Path) -> tuple[str | None, dict[tuple[str, bool], Drawi
             isinstance(stylesheet, str | None) and all(isinstance(p, str) for p in glyphs.values())
         ):
             raise ValueError("not a stylesheet and glyphs")
+        if stylesheet is not None and UNSAFE_VALUE.search(stylesheet):
+            raise ValueError("a stylesheet that loads or closes something")
+        if not all(GLYPH_PATH.fullmatch(p) for p in glyphs.values()):
+            raise ValueError("a glyph that is not an outline")
         formulas = {}
         for tex, display, container in entries:
             if not (isinstance(tex, str) and isinstance(display, bool)):
                 raise ValueError("not a formula")
+            if not isinstance(container, str) or drawing_problem(container):
+                raise ValueError("not a drawing")
             formulas[tex, display] = container, {i: glyphs[i] for i in GLYPH_USE.findall(container)}
     except (UnsafePath, ValueError, KeyError, TypeError, AttributeError):
         return None, {}

@@ -4,10 +4,14 @@ Each exercise has its points, a function drawing its cases from a NumPy generato
 seeded with (seed, exercise number) -- so one exercise's cases do not change when
 another's do -- and a judge. Expected values come from the tested reference code
 (attention.py masks, attention_kernels.py kernels, rnn2d.py recurrence and counts),
-never from the notebook. An exercise scores its points only when every case passes,
-structure cases included; grade_lab.py runs the cases in the submission's kernel.
+never from the notebook, and never enter the submission's sandbox. An exercise
+earns the share of its answer points that matches the share of answer cases passed,
+and its structure points when every answer is right and its structure cases pass;
+grade_lab.py runs the cases contained and judges them.
 
 Structure cases measure rather than compare:
+* cell_operations must count by running its products: three calls of the notebook's
+  counted_matvec per cell, as the notebook's own check asks;
 * the two efficient kernels may not allocate an n x n array: their tracemalloc peak
   at n = 3072, d = 2 must stay under 3n^2/4 bytes, which n x n booleans alone
   exceed, while a kernel that gathers copies of each query's t + 1 keys and values
@@ -22,6 +26,7 @@ Structure cases measure rather than compare:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from math import isqrt
@@ -50,6 +55,8 @@ class Case:
     args: tuple
     expected: object = None
     measure: str = "value"
+    # For measure "calls": the notebook's helper whose calls are counted.
+    helper: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,50 +66,73 @@ class Exercise:
     cases: Callable[[np.random.Generator], list[Case]]
     # Judges the measured structure cases, in order; None when all pass, else why not.
     structure: Callable[[list[int]], str | None] | None = field(default=None)
+    # Of the points, those the structure earns once every answer is right.
+    structure_points: int = 1
 
 
-# Answer judges: None when got matches expected, else a one-line reason.
+# Answer judges: None when got matches expected, else why not, as (what a student may
+# see, the whole reason). The first never holds an input or an expected value.
 
 
-def judge_mask(got: object, expected: np.ndarray) -> str | None:
+def judge_mask(got: object, expected: np.ndarray) -> tuple[str, str] | None:
     if not isinstance(got, np.ndarray):
-        return f"expected a NumPy array, got {_kind(got)}"
+        return "not a NumPy array", f"expected a NumPy array, got {_kind(got)}"
     if got.shape != expected.shape:
-        return f"expected shape {expected.shape}, got {got.shape}"
+        return "wrong shape", f"expected shape {expected.shape}, got {got.shape}"
     if got.dtype != bool:
-        return f"expected a boolean array, got dtype {got.dtype}"
+        return "not a boolean array", f"expected a boolean array, got dtype {got.dtype}"
     wrong = np.argwhere(got != expected)
     if len(wrong):
         i, j = wrong[0]
-        return f"{len(wrong)} of {expected.size} entries differ, first at [{i}, {j}]"
+        return (
+            "wrong entries",
+            f"{len(wrong)} of {expected.size} entries differ, first at [{i}, {j}]",
+        )
     return None
 
 
-def judge_floats(got: object, expected: np.ndarray) -> str | None:
+def judge_floats(got: object, expected: np.ndarray) -> tuple[str, str] | None:
     if not isinstance(got, np.ndarray):
-        return f"expected a NumPy array, got {_kind(got)}"
+        return "not a NumPy array", f"expected a NumPy array, got {_kind(got)}"
     if got.shape != expected.shape:
-        return f"expected shape {expected.shape}, got {got.shape}"
+        return "wrong shape", f"expected shape {expected.shape}, got {got.shape}"
     if got.dtype.kind != "f":
-        return f"expected an array of floats, got dtype {got.dtype}"
+        return "not an array of floats", f"expected an array of floats, got dtype {got.dtype}"
     if not np.all(np.isfinite(got)):
-        return "the result holds inf or nan"
+        return "inf or nan in the result", "the result holds inf or nan"
     error = np.abs(got - expected) - RTOL * np.abs(expected)
     if np.max(error, initial=0.0) > ATOL:
-        return f"largest difference from the expected values {np.max(np.abs(got - expected)):.2e}"
+        largest = np.max(np.abs(got - expected))
+        return "wrong values", f"largest difference from the expected values {largest:.2e}"
     return None
 
 
-def judge_integers(got: object, expected: int | tuple[int, ...]) -> str | None:
+def whole(value: object) -> int | None:
+    """value as an int if it is a whole number: an int, a NumPy integer (the harness
+    sends both as int) or a float with no fractional part; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and np.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
+def judge_integers(got: object, expected: int | tuple[int, ...]) -> tuple[str, str] | None:
     if isinstance(expected, tuple):
         if not isinstance(got, tuple | list) or len(got) != len(expected):
-            return f"expected a pair (multiplies, adds), got {_kind(got)}"
-        if not all(isinstance(item, int) for item in got):
-            return f"expected whole numbers, got {_kind(got)}"
-        got = tuple(got)
-    elif not isinstance(got, int):
-        return f"expected a whole number, got {_kind(got)}"
-    return None if got == expected else f"expected {expected}, got {got}"
+            return "not a pair", f"expected a pair (multiplies, adds), got {_kind(got)}"
+        numbers = [whole(item) for item in got]
+        if None in numbers:
+            return "not whole numbers", f"expected whole numbers, got {_kind(got)}"
+        got = tuple(numbers)
+    else:
+        number = whole(got)
+        if number is None:
+            return "not a whole number", f"expected a whole number, got {_kind(got)}"
+        got = number
+    return None if got == expected else ("wrong value", f"expected {expected}, got {got}")
 
 
 def _kind(value: object) -> str:
@@ -111,11 +141,17 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
-def judge(expected: object, got: object) -> str | None:
+def judge(expected: object, got: object) -> tuple[str, str] | None:
     """Compare one answer with its expected value, by the kind of the expected value."""
     if isinstance(expected, np.ndarray):
         return (judge_mask if expected.dtype == bool else judge_floats)(got, expected)
     return judge_integers(got, expected)
+
+
+def public(label: str) -> str:
+    """A case's label as a student may see it: 0 and 1 kept (they name edge cases),
+    every other number hidden, so no hidden input can be read from feedback."""
+    return re.sub(r"(?<![\w.])(?!(?:0|1)(?![\w.]))\d+(?:\.\d+)?(?:e[+-]?\d+)?", "…", label)
 
 
 # Cases. Sizes avoid the notebook's own check cases, so copying those answers fails.
@@ -302,10 +338,19 @@ def _wavefront_structure(measured: list[int]) -> str | None:
 
 
 def cell_operations_cases(rng: np.random.Generator) -> list[Case]:
+    counted = (int(rng.integers(2, 9)), int(rng.integers(2, 17)))
     return [
         Case(f"c = {c}, h = {h}", (c, h), (rnn2d.multiply_count(1, c, h), rnn2d.add_count(1, c, h)))
         for c, h in [(1, 1), *zip(_some(rng, 2, 64, 3), _some(rng, 2, 256, 3), strict=True)]
-    ]
+    ] + [Case("calls of counted_matvec", counted, measure="calls", helper="counted_matvec")]
+
+
+def _counted_structure(measured: list[int]) -> str | None:
+    """As the notebook's check asks: the counts come from running the three products."""
+    (calls,) = measured
+    if calls != 3:
+        return f"counts without running them: {calls} calls of counted_matvec, not 3"
+    return None
 
 
 def grid_operations_cases(rng: np.random.Generator) -> list[Case]:
@@ -385,7 +430,7 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("sliding_window_attention", 3, sliding_window_attention_cases, _kernel_structure),
     Exercise("rnn2d_loop", 2, rnn2d_cases),
     Exercise("rnn2d_wavefront", 3, rnn2d_wavefront_cases, _wavefront_structure),
-    Exercise("cell_operations", 1, cell_operations_cases),
+    Exercise("cell_operations", 1, cell_operations_cases, _counted_structure),
     Exercise("grid_operations", 1, grid_operations_cases),
     Exercise("conv_stack_receptive_field", 1, conv_stack_receptive_field_cases),
     Exercise("conv_stack_parameters", 1, conv_stack_parameters_cases),
@@ -395,3 +440,33 @@ EXERCISES: tuple[Exercise, ...] = (
 def draw_cases(exercise_number: int, seed: int) -> list[Case]:
     """The cases of EXERCISES[exercise_number] for this seed, the same on every call."""
     return EXERCISES[exercise_number].cases(np.random.default_rng([seed, exercise_number]))
+
+
+# Reference versions of the exercises that others may call, sent into the submission's
+# sandbox only when the student's own version failed, so that one mistake costs once.
+REFERENCE_HELPERS = {
+    "causal_mask": """def causal_mask(n):
+    return np.tri(n, dtype=bool)
+""",
+    "strided_mask": """def strided_mask(n, t):
+    rows, cols = np.indices((n, n))
+    return (cols <= rows) & (rows - cols <= t)
+""",
+    "windowed_mask": """def windowed_mask(n, w):
+    rows, cols = np.indices((n, n))
+    return (cols <= rows) & (rows // w == cols // w)
+""",
+    "masked_softmax": """def masked_softmax(scores, mask):
+    scores = np.where(mask, scores, -np.inf)
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+""",
+    "dense_attention": """def dense_attention(q, k, v, mask):
+    scores = np.where(mask, q @ k.T / np.sqrt(q.shape[-1]), -np.inf)
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True) @ v
+""",
+    "cell_operations": """def cell_operations(c, h):
+    return h * c + 2 * h * h, h * c + 2 * h * h - h
+""",
+}

@@ -37,6 +37,24 @@ BEGIN = re.compile(
 END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
 
 
+# How the lab is graded, stated at the end of the student version's first cell.
+GRADING_RULES = """
+
+**How your lab is graded.** The grader runs every code cell of your notebook in order,
+as Run All does, cells you added included, then calls each exercise's function on
+hidden cases with other sizes than the checks here. It runs your code as a separate
+user with limits on time, memory and output, and nothing your code prints or writes
+counts: only what your functions return. Whole numbers may be Python ints, NumPy
+integers or floats with nothing after the point, as the checks here accept. Any package
+Colab offers (NumPy, SciPy, pandas, Matplotlib) may be imported. Each exercise earns
+the share of its answer points that matches the share of hidden cases it gets right;
+the two efficient kernels and the wavefront earn one more point when they also avoid
+an n x n array and a Python loop over queries or cells, however that is measured, and
+a slow but correct one loses only that point. An exercise that calls one of your
+earlier functions is graded again with the chapter's version of that function when
+yours failed, so one mistake costs once."""
+
+
 class MarkerError(ValueError):
     """A solution region that cannot be replaced: unmatched, nested or without a hint."""
 
@@ -85,6 +103,8 @@ def student_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.execution_count = None
     if not regions:
         raise MarkerError("no ### BEGIN SOLUTION regions found")
+    if student.cells and student.cells[0].cell_type == "markdown":
+        student.cells[0].source += GRADING_RULES
     return student
 
 
@@ -92,7 +112,9 @@ def read_solution(path: Path) -> nbformat.NotebookNode:
     """Read and validate a notebook; ValueError with a one-line reason otherwise."""
     text, raw = read_notebook(path, MAX_NOTEBOOK_BYTES)
     minor = raw.get("nbformat_minor") if isinstance(raw, dict) else None
-    if not isinstance(raw, dict) or raw.get("nbformat") != 4 or type(minor) is not int or minor < 5:
+    # type(...) is int: "nbformat": 4.0 equals 4, and nbformat would assert on it.
+    major = raw.get("nbformat") if isinstance(raw, dict) else None
+    if type(major) is not int or major != 4 or type(minor) is not int or minor < 5:
         raise ValueError(f"{path}: needs nbformat 4.5 or later (cell ids)")
     # Checked before nbformat sees the cells: it would fill in random ids.
     cells = raw.get("cells")

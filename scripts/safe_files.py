@@ -10,6 +10,7 @@ over the target, so a full disk leaves the old file as it was.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -143,17 +144,21 @@ def write_file(path: Path, data: bytes) -> Path:
     return written
 
 
-def read_input(path: Path, limit: int) -> bytes:
+def read_input(path: Path, limit: int, follow_links: bool = True) -> bytes:
     """The bytes of a regular file of at most limit bytes; UnsafePath otherwise.
 
     A device or a named pipe is refused before a byte is read: /dev/zero never
-    ends, and a pipe without a writer would block.
+    ends, and a pipe without a writer would block. With follow_links False a
+    symlink is refused too (for files that someone else could have planted).
     """
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW)
     try:
         # O_NONBLOCK: opening a named pipe must not wait for a writer; it is
         # refused just below, once fstat has said what the file is.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(path, flags)
     except OSError as error:
+        if error.errno == errno.ELOOP and not follow_links:
+            raise UnsafePath(f"{path} is a symlink, not a regular file") from None
         raise UnsafePath(f"{path}: {_reason(error)}") from None
     try:
         info = os.fstat(fd)

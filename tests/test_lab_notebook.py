@@ -414,6 +414,16 @@ def test_make_lab_checks_refuses_a_notebook_without_checks(tmp_path: Path) -> No
     assert path.read_bytes() == before
 
 
+def test_make_lab_checks_refuses_nbformat_4_0_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "float.ipynb"
+    text = LAB.read_text().replace('"nbformat": 4,', '"nbformat": 4.0,')
+    assert text != LAB.read_text()
+    path.write_text(text)
+    result = run_script("make_lab_checks.py", "--notebook", str(path))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "needs nbformat 4.5" in result.stderr and path.read_text() == text
+
+
 # The lab and the reference code in scripts/ compute the same things.
 
 

@@ -7,7 +7,12 @@ import re
 import pytest
 from conftest import ROOT
 
-LOCKS = {"requirements.txt": "requirements.in", "requirements-test.txt": "requirements-test.in"}
+LOCKS = {
+    "requirements.txt": "requirements.in",
+    "requirements-test.txt": "requirements-test.in",
+    # The Gradescope bundle's, for Python 3.10; its command is written in its own .in file.
+    "requirements-grader.txt": "requirements-grader.in",
+}
 
 # A pinned requirement in a lock: name==version, an optional environment marker, then
 # its hashes on continuation lines.
@@ -72,7 +77,7 @@ def test_test_lock_holds_everything_the_build_lock_does() -> None:
 
 @pytest.mark.parametrize(("lock", "source"), LOCKS.items())
 def test_lock_was_made_by_the_command_written_in_requirements_in(lock: str, source: str) -> None:
-    written = (ROOT / "requirements.in").read_text()
+    written = (ROOT / "requirements.in").read_text() + (ROOT / source).read_text()
     commands = re.findall(r"^#\s+(uv pip compile .*)$", written, re.M)
     header = (ROOT / lock).read_text().splitlines()[1]
     assert header.lstrip("# ") in commands

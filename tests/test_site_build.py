@@ -159,6 +159,24 @@ def test_damaged_cache_entry_is_a_miss_and_is_replaced(
     assert json.loads(entry.read_text()) == json.loads(whole)
 
 
+def test_a_cache_entry_is_used_only_when_its_digest_matches(tmp_path: Path) -> None:
+    cache = _hook("notebook_cache")
+    entry = {"content": "<p>executed</p>", "toc": []}
+    path = tmp_path / "key.json"
+    cache.write_entry(path, entry)
+    assert cache.read_entry(path) == entry
+    # Poisoned: what a page would show, changed without its digest.
+    path.write_text(json.dumps({"content": "<script>alert(1)</script>", "toc": []}))
+    assert cache.read_entry(path) is None
+    # A pipe, or a link to a device that never ends, is refused before a byte is read.
+    path.unlink()
+    os.mkfifo(path)
+    assert cache.read_entry(path) is None
+    path.unlink()
+    path.symlink_to("/dev/zero")
+    assert cache.read_entry(path) is None
+
+
 def test_cache_key_covers_notebook_options_python_and_packages() -> None:
     cache = _hook("notebook_cache")
     environment = {"python": "3.11.7", "packages": {"numpy": "2.4.6", "matplotlib": "3.11.2"}}

@@ -4,6 +4,7 @@ engine, and no TeX left for a reader to see; a formula that does not parse fails
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import textwrap
 from pathlib import Path
@@ -211,6 +212,14 @@ def test_a_build_keeps_only_its_own_formulas(hook, tmp_path) -> None:
         lambda text: text.replace('"M1"', "7"),
         lambda text: text.replace("#G2", "#G3"),  # a glyph the store lacks
         lambda text: "[]",
+        # Poisoned: each would reach every page of the site.
+        lambda text: text.replace("<use", "<script>alert(1)</script><use", 1),
+        lambda text: text.replace("<svg>", "<svg onload=alert(1)>", 1),
+        lambda text: text.replace("<svg>", "<svg><foreignObject></foreignObject>", 1),
+        lambda text: text.replace("#G1", "https://example.org/g#G1", 1),
+        lambda text: text.replace('"css"', '"</style><script>alert(1)</script>"'),
+        lambda text: text.replace('"css"', '"@import url(https://example.org/x.css);"'),
+        lambda text: text.replace('"M0"', '"M0\\" onload=\\"alert(1)"', 1),
     ],
 )
 def test_a_damaged_store_is_empty_and_is_written_again(hook, tmp_path, damage) -> None:
@@ -221,6 +230,16 @@ def test_a_damaged_store_is_empty_and_is_written_again(hook, tmp_path, damage) -
     assert damaged.formula("x", False)[0].startswith("<mjx-container")
     damaged.save()
     assert list(hook.Drawings(tmp_path).formulas) == [("x", False)]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero"])
+def test_a_store_that_is_a_pipe_or_a_device_is_never_read(hook, tmp_path, kind) -> None:
+    store = hook.Drawings(tmp_path)
+    if kind == "fifo":
+        os.mkfifo(store.path)
+    else:
+        store.path.symlink_to("/dev/zero")
+    assert hook.Drawings(tmp_path).formulas == {}  # returns at once, reads nothing
 
 
 def test_a_store_that_cannot_be_written_is_left_alone(hook, tmp_path) -> None:

@@ -180,6 +180,10 @@ def write_notebook(path: Path, *sources: str) -> Path:
             "invalid notebook",
         ),
         (lambda d: write_json(d / "deep.ipynb", None, "[" * 100_000), "nested too deeply"),
+        (
+            lambda d: write_json(d / "float.ipynb", {"nbformat": 4.0, "nbformat_minor": 5}),
+            "needs nbformat 4.5",
+        ),
     ],
 )
 def test_errors_are_one_line_and_write_nothing(tmp_path, make_input, message) -> None:

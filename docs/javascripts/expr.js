@@ -27,9 +27,14 @@
     return base ** exponent;
   };
 
+  // A table with no prototype: only its own entries are names, so "constructor",
+  // "__proto__" or "toString" mean nothing unless defined, as in the Python evaluator.
+  const table = (entries) => Object.freeze(Object.assign(Object.create(null), entries));
+  const has = (object, name) => Object.prototype.hasOwnProperty.call(object, name);
+
   // The operators, with Python's meaning (floor division and a modulo that
   // follows the divisor's sign).
-  const OPERATORS = {
+  const OPERATORS = table({
     "+": (a, b) => a + b,
     "-": (a, b) => a - b,
     "*": (a, b) => a * b,
@@ -48,23 +53,31 @@
     min: Math.min,
     max: Math.max,
     comb,
-  };
+  });
 
   const evaluate = (tree, env) => {
     if (typeof tree === "string") {
-      if (!(tree in env)) throw new Error(`expression uses unknown name ${tree}`);
+      if (!has(env, tree)) throw new Error(`expression uses unknown name ${tree}`);
       return env[tree];
     }
     if (!Array.isArray(tree)) return tree;
     const [op, ...operands] = tree;
-    if (!(op in OPERATORS)) throw new Error(`expression uses unknown operator ${op}`);
+    if (typeof op !== "string" || !has(OPERATORS, op)) {
+      throw new Error(`expression uses unknown operator ${op}`);
+    }
     return OPERATORS[op](...operands.map((operand) => evaluate(operand, env)));
   };
 
   // Helper names defined in order ([{name, tree}, ...]), each seeing the ones before.
   const define = (where, env) => {
-    const out = { ...env };
-    for (const entry of where) out[entry.name] = evaluate(entry.tree, out);
+    const out = Object.assign(Object.create(null), env);
+    for (const entry of where) {
+      Object.defineProperty(out, entry.name, {
+        value: evaluate(entry.tree, out),
+        enumerable: true,
+        writable: true,
+      });
+    }
     return out;
   };
 
