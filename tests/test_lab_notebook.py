@@ -546,12 +546,14 @@ def test_colab_link_follows_repo_url() -> None:
     import yaml
 
     sys.path.insert(0, str(ROOT / "hooks"))
+    import course_edition
     import markers
 
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     repo = re.fullmatch(r"https://github\.com/(\S+?)/?", config["repo_url"])[1]
     tag = config["extra"]["release"]
-    page = (ROOT / "docs" / "lab" / "index.md").read_text(encoding="utf-8")
+    # The public edition's page, as the build hands it to the markers.
+    page = course_edition.public((ROOT / "docs" / "lab" / "index.md").read_text(encoding="utf-8"))
     site = markers.Site(ROOT, ROOT / "docs", tag, "")
     rendered = markers.expand(page, "lab/index.md", site)
     assert COLAB.format(repo=repo, tag=tag) in rendered
