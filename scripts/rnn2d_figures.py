@@ -207,7 +207,7 @@ def wavefront() -> Figure:
         6.4, 3.0, ncols=2, gridspec_kw={"width_ratios": [n, steps]}
     )
     _grid_axes(grid_ax, n, n)
-    _grid_axes(skew_ax, steps, n, xlabel="step t = i + j − 1")
+    _grid_axes(skew_ax, steps, n, xlabel="step τ = i + j − 1")
 
     for s in range(steps):
         face = RAMP(0.12 + 0.88 * s / (steps - 1))
@@ -309,7 +309,7 @@ def influence() -> Figure:
         y = grid[d_max - p, d_max - (d - p)]
         decay_ax.plot(d, y, markersize=4, label=f"{where} offset, a = b = {weight}", **style)
     decay_ax.set_yscale("log")
-    decay_ax.set_xlabel("path length d = p + q")
+    decay_ax.set_xlabel("path length Δi + Δj")
     decay_ax.set_ylabel("influence")
     decay_ax.set_xticks(range(0, d_max + 1, 4))
     decay_ax.set_ylim(1e-8, 10)
