@@ -1,0 +1,44 @@
+"""The lab's "Open in Colab" and download buttons, at the top of both lab pages.
+
+They are written once, in docs/lab/index.md between `<!-- lab-buttons -->` and
+`<!-- /lab-buttons -->`, with the page's link definitions; the worked notebook's
+page, which has no Markdown of its own to put them in, gets the same buttons
+rendered from there, under its title.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import markdown
+import release_links
+from mkdocs.exceptions import PluginError
+
+LAB_PAGE = "lab/index.md"
+NOTEBOOK_PAGE = "lab/attention-lab.ipynb"
+BLOCK = re.compile(r"<!-- lab-buttons -->\n(.*?)\n<!-- /lab-buttons -->", re.S)
+LINK_DEFINITION = re.compile(r"^\[[^\]]+\]: .+$", re.M)
+# The title, and the reading time under it if the page has one.
+TITLE = re.compile(r'<h1\b[^>]*>.*?</h1>(<p class="reading-time"[^>]*>[^<]*</p>)?', re.S)
+
+
+def buttons_html(source: str, release: object) -> str:
+    """The buttons block of the lab page's Markdown, as HTML, its links resolved."""
+    block = BLOCK.search(source)
+    if block is None:
+        raise PluginError(f"{LAB_PAGE}: no <!-- lab-buttons --> block for the notebook page")
+    text = block.group(1) + "\n\n" + "\n".join(LINK_DEFINITION.findall(source))
+    text = release_links.render(text, release, LAB_PAGE)
+    return markdown.markdown(text, extensions=["attr_list"])
+
+
+def on_page_content(html, page, config, files):
+    if page.file.src_uri != NOTEBOOK_PAGE:
+        return html
+    source = (Path(config.docs_dir) / LAB_PAGE).read_text(encoding="utf-8")
+    buttons = buttons_html(source, config.extra.get("release"))
+    title = TITLE.search(html)
+    if title is None:
+        raise PluginError(f"{NOTEBOOK_PAGE}: no title to put the lab's buttons under")
+    return html[: title.end()] + buttons + html[title.end() :]
