@@ -640,3 +640,15 @@ def test_a_signal_while_printing_removes_every_temporary_file(
     assert process.returncode == 128 + signal.SIGTERM, stderr
     assert list(temporary.iterdir()) == [], "temporary files left behind"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
+
+
+def test_the_print_stylesheet_keeps_make_pdfs_margins() -> None:
+    # Chromium takes a page's margins from its @page rule over the ones make_pdf asks
+    # for; the formulas and tables are fitted to the column those margins leave.
+    css = (ROOT / "docs" / "stylesheets" / "print.css").read_text(encoding="utf-8")
+    margins = re.search(r"@page\s*\{\s*margin:\s*([^;]+);", css)[1].split()
+    top, sides, bottom = (float(m.removesuffix("mm")) for m in margins)
+    expected = make_pdf.MARGIN_MM
+    assert (top, sides, sides, bottom) == tuple(
+        expected[k] for k in ("top", "left", "right", "bottom")
+    )
