@@ -437,9 +437,9 @@ PRINT_OVERFLOW = """(column) => {
   }
   return found;
 }"""
-# A formula drawn smaller to fit keeps most of its size: the ones that need more
-# must be written on more lines instead.
-MIN_ZOOM = 0.85
+# A formula drawn smaller to fit keeps most of its size: one that needs more must
+# be written on more lines instead.
+MIN_ZOOM = 0.8
 
 
 @pytest.mark.slow
