@@ -590,8 +590,14 @@ def _stop_when(process: subprocess.Popen, ready, timeout: float = 120) -> None:
     """Wait until ready() is true while the process still runs; fail if it ends first."""
     import time
 
+    def now_ready() -> bool:
+        try:
+            return ready()
+        except FileNotFoundError:  # a folder removed while it was being listed
+            return False
+
     deadline = time.monotonic() + timeout
-    while not ready():
+    while not now_ready():
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the run never reached the point to stop it at"
         time.sleep(0.2)
