@@ -598,7 +598,8 @@ def _stop_when(process: subprocess.Popen, ready, timeout: float = 120) -> None:
 
     deadline = time.monotonic() + timeout
     while not now_ready():
-        assert process.poll() is None, process.communicate()
+        if process.poll() is not None:
+            pytest.fail(f"the run ended first: {process.communicate()[1][-3000:]}")
         assert time.monotonic() < deadline, "the run never reached the point to stop it at"
         time.sleep(0.2)
 
