@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import math
 import sys
+import textwrap
 from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
 from attention import DRAW_MAX, PATTERNS, row_counts, strided_mask, windowed_mask
-from figure_files import FigureTable, figures_command
+from figure_files import FigureTable, figures_command, narrow
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -200,7 +201,8 @@ def _marker(n: int) -> float:
 
 
 def _fontsize(n: int) -> float:
-    return 8 if n <= 16 else 6.5 if n <= 32 else 5
+    # 9 pt for the worked example: legible when a phone draws the grid 330 px wide.
+    return 9 if n <= 16 else 6.5 if n <= 32 else 5
 
 
 def _write_counts(ax: Axes, grid: Grid) -> None:
@@ -269,7 +271,7 @@ def grid_figure(grid: Grid) -> Figure:
         handles=legend_handles(layers(grid)),
         loc="lower center",
         ncol=2,
-        fontsize=8,
+        fontsize=9,
         handlelength=1.4,
         columnspacing=1.0,
         borderaxespad=0.2,
@@ -299,17 +301,24 @@ OVERVIEW = (
 )
 
 
-def overview_figure() -> Figure:
-    """All patterns side by side at n = N, each titled with its count."""
-    fig, axes = new_figure(9.6, 7.2, nrows=2, ncols=3)
+def overview_figure(narrow: bool = False) -> Figure:
+    """All patterns side by side at n = N, each titled with its count: three by two, or
+    two by three on a phone."""
+    if narrow:
+        fig, axes = new_figure(4.2, 7.6, nrows=3, ncols=2)
+    else:
+        fig, axes = new_figure(9.6, 7.2, nrows=2, ncols=3)
     for ax, name in zip(axes.flat, OVERVIEW, strict=True):
         grid = GRIDS[name]
         draw_grid(ax, grid, counts=False, tick_step=4)
         params = "".join(f", {k} = {v}" for k, v in grid.params.items())
-        ax.set_title(f"{grid.name}{params}\n{grid.count} of {grid.n * grid.n}", fontsize=9.5, pad=4)
+        title = f"{grid.name}{params}"
+        if narrow:  # "Sparse Transformer strided, l = 4" is wider than a narrow panel
+            title = textwrap.fill(title, 20)
+        ax.set_title(f"{title}\n{grid.count} of {grid.n * grid.n}", fontsize=9.5, pad=4)
         ax.set_xlabel("")
         ax.set_ylabel("")
-        ax.tick_params(labelsize=6.5)
+        ax.tick_params(labelsize=8)
     computed, second = layers(GRIDS["attention-sparse-strided.svg"])
     handles = legend_handles(
         [
@@ -317,8 +326,12 @@ def overview_figure() -> Figure:
             replace(second, label="Sparse Transformer's second head"),
         ]
     )
-    fig.legend(handles=handles, loc="lower center", ncol=5, fontsize=8, handlelength=1.4)
-    fig.subplots_adjust(left=0.03, right=0.97, top=0.9, bottom=0.08, wspace=0.3, hspace=0.32)
+    if narrow:
+        fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, handlelength=1.4)
+        fig.subplots_adjust(left=0.07, right=0.97, top=0.93, bottom=0.1, wspace=0.3, hspace=0.5)
+    else:
+        fig.legend(handles=handles, loc="lower center", ncol=5, fontsize=8, handlelength=1.4)
+        fig.subplots_adjust(left=0.03, right=0.97, top=0.9, bottom=0.08, wspace=0.3, hspace=0.32)
     return fig
 
 
@@ -348,9 +361,9 @@ def growth_series() -> list[tuple[str, list[int]]]:
     ]
 
 
-def growth_figure() -> Figure:
+def growth_figure(narrow: bool = False) -> Figure:
     """Scores computed against n on log-log axes: slope 2 for full and causal, 1 for windows."""
-    fig, ax = new_figure(6.4, 4.2)
+    fig, ax = new_figure(4.0, 5.0) if narrow else new_figure(6.4, 4.2)
     for (label, counts), style in zip(growth_series(), SERIES, strict=False):
         ax.plot(GROWTH_N, counts, label=label, markersize=4, **style)
     ax.set_xscale("log", base=2)
@@ -362,7 +375,10 @@ def growth_figure() -> Figure:
     ax.set_xlabel("sequence length n")
     ax.set_ylabel("query-key scores computed")
     ax.grid(True, which="major", color=GRID, linewidth=0.4, alpha=0.6)
-    ax.legend(fontsize=8, loc="upper left")
+    if narrow:  # no room beside the lines: the legend goes under the plot
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16))
+    else:
+        ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
 
@@ -379,7 +395,9 @@ OVERVIEW_FILE = "attention-patterns.svg"
 FIGURES: FigureTable = {
     **{name: partial(grid_figure, grid) for name, grid in GRIDS.items()},
     OVERVIEW_FILE: overview_figure,
+    narrow(OVERVIEW_FILE): partial(overview_figure, narrow=True),
     GROWTH_FILE: growth_figure,
+    narrow(GROWTH_FILE): partial(growth_figure, narrow=True),
 }
 
 

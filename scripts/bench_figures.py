@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from cli import fail, path_argument
-from figure_files import draw_figures, figures_parser
+from figure_files import draw_figures, figures_parser, narrow
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter
@@ -52,17 +52,24 @@ def _limits(data: dict, cases: tuple[str, ...]) -> tuple[float, float]:
 
 
 def _speedup_plot(
-    ax: Axes, data: dict, cases: tuple[str, ...], baseline: str, limits: tuple[float, float]
+    ax: Axes,
+    data: dict,
+    cases: tuple[str, ...],
+    baseline: str,
+    limits: tuple[float, float],
+    ratio: tuple[str, str] = ("count ratio", ""),
 ) -> None:
-    """Log-log speedup against count ratio, with the ideal y = x and half of it."""
+    """Log-log speedup against a ratio (the records' count_ratio; ratio is its name and
+    formula), with the reference line y = x and half of it."""
+    name, formula = ratio
     low, high = limits
     ideal = np.array([low, high])
-    ax.plot(ideal, ideal, color=INK, linewidth=1.0, label="ideal: speedup = count ratio")
-    ax.plot(ideal, ideal / 2, color=GRID, linewidth=1.0, linestyle="--", label="half the ideal")
+    ax.plot(ideal, ideal, color=INK, linewidth=1.0, label=f"speedup = {name}")
+    ax.plot(ideal, ideal / 2, color=GRID, linewidth=1.0, linestyle="--", label=f"half the {name}")
     for case, style, (offset, align) in zip(cases, SERIES[1:], LABEL_PLACES, strict=False):
-        ratio, speedup, sizes = _records(data, case)
-        ax.plot(ratio, speedup, label=case, markersize=6, **style)
-        for x, y, n in zip(ratio, speedup, sizes, strict=True):
+        ratios, speedup, sizes = _records(data, case)
+        ax.plot(ratios, speedup, label=case, markersize=6, **style)
+        for x, y, n in zip(ratios, speedup, sizes, strict=True):
             ax.annotate(
                 f"n = {n}",
                 (x, y),
@@ -80,7 +87,7 @@ def _speedup_plot(
     ax.set_xlim(low, high)
     ax.set_ylim(low, high)
     ax.set_aspect("equal")
-    ax.set_xlabel("count ratio (work saved, by counting)")
+    ax.set_xlabel(f"{name} {formula}".strip())
     ax.set_ylabel(f"measured speedup over {baseline}")
     ax.grid(True, which="major", color=GRID, linewidth=0.4, alpha=0.6)
     ax.legend(loc="upper left", fontsize=8)
@@ -114,41 +121,60 @@ def _is_record(record: object) -> bool:
     )
 
 
-def attention_figure(data: dict | None = None) -> Figure:
+def attention_figure(data: dict | None = None, narrow: bool = False) -> Figure:
     """Attention kernels against one dense masked score matrix and, if the run timed
-    JAX, against JAX's attention too (the committed run by default)."""
+    JAX, against JAX's attention too (the committed run by default): side by side, or
+    one above the other on a phone."""
     data = read_data() if data is None else data
     timed = {record["case"] for record in data["records"]}
     if not set(JAX_CASES) <= timed:
-        fig, ax = new_figure(6.0, 5.2)
+        fig, ax = new_figure(4.2, 4.4) if narrow else new_figure(6.0, 5.2)
         _speedup_plot(
             ax, data, ATTENTION_CASES, "dense masked attention", _limits(data, ATTENTION_CASES)
         )
         ax.set_title("Attention kernels against one dense masked score matrix")
         return fig
-    fig, (dense, jax) = new_figure(11.0, 5.4, ncols=2)
-    # Room between the panels for the size labels right of the left panel's points.
-    fig.subplots_adjust(wspace=0.35)
+    if narrow:
+        fig, (dense, jax) = new_figure(4.2, 9.0, nrows=2)
+        # Room on the right for the size labels of the largest n.
+        fig.subplots_adjust(left=0.16, right=0.86, top=0.95, bottom=0.06, hspace=0.3)
+    else:
+        fig, (dense, jax) = new_figure(11.0, 5.4, ncols=2)
+        # Room between the panels for the size labels right of the left panel's points.
+        fig.subplots_adjust(wspace=0.35)
     limits = _limits(data, ATTENTION_CASES + JAX_CASES)
     _speedup_plot(dense, data, ATTENTION_CASES, "dense masked attention", limits)
-    dense.set_title("Against one dense masked score matrix (NumPy)")
+    dense.set_title("Against one dense masked score matrix (NumPy)", fontsize=9 if narrow else None)
     _speedup_plot(jax, data, JAX_CASES, "JAX's dot_product_attention", limits)
-    jax.set_title("Against JAX's dot_product_attention, same pattern")
+    jax.set_title(
+        "Against JAX's dot_product_attention, same pattern", fontsize=9 if narrow else None
+    )
     return fig
 
 
-def rnn_figure(data: dict | None = None) -> Figure:
+def rnn_figure(data: dict | None = None, narrow: bool = False) -> Figure:
     """The 2D RNN's wavefront against its double loop (the committed run by default)."""
-    fig, ax = new_figure(4.8, 4.2)
+    fig, ax = new_figure(4.0, 3.9) if narrow else new_figure(4.8, 4.2)
     data = read_data() if data is None else data
-    _speedup_plot(ax, data, RNN_CASES, "the double loop", _limits(data, RNN_CASES))
-    ax.set_title("2D RNN: wavefront against the double loop")
+    # The wavefront does the same work as the loop in fewer sequential steps: its
+    # records' count_ratio is the step ratio n² / (2n − 1).
+    _speedup_plot(
+        ax,
+        data,
+        RNN_CASES,
+        "the double loop",
+        _limits(data, RNN_CASES),
+        ratio=("step ratio", "n² / (2n − 1)"),
+    )
+    ax.set_title("2D RNN: wavefront against the double loop", fontsize=10 if narrow else None)
     return fig
 
 
 FIGURES: dict[str, Callable[..., Figure]] = {
     "bench-attention.svg": attention_figure,
+    narrow("bench-attention.svg"): partial(attention_figure, narrow=True),
     "bench-rnn2d.svg": rnn_figure,
+    narrow("bench-rnn2d.svg"): partial(rnn_figure, narrow=True),
 }
 
 

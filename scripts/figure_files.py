@@ -18,6 +18,13 @@ FIGURES_DIR = Path(__file__).resolve().parent.parent / "docs" / "figures"
 FigureTable = Mapping[str, Callable[[], Figure]]
 
 
+def narrow(name: str) -> str:
+    """The file name of a figure's narrow variant, drawn for phones: its panels stacked or
+    its width cut so that every label stays legible in a phone's column. The site shows
+    it in place of the figure on narrow screens (hooks/figure_variants.py)."""
+    return name.removesuffix(".svg") + "-narrow.svg"
+
+
 def svg_bytes(fig: Figure) -> bytes:
     """fig as reproducible SVG (no date, no creator), and close it."""
     buffer = io.BytesIO()

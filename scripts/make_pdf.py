@@ -12,6 +12,8 @@ import argparse
 import html
 import io
 import os
+import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -32,10 +34,27 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "mkdocs.yml"
 CITATION = ROOT / "CITATION.cff"
 
-PAPER = {
-    "format": "A4",
-    "margin": {"top": "18mm", "bottom": "20mm", "left": "16mm", "right": "16mm"},
-}
+MARGIN_MM = {"top": 18, "bottom": 20, "left": 16, "right": 16}
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A paper size Chromium knows by name, and its size in millimetres."""
+
+    name: str
+    width_mm: float
+    height_mm: float
+
+    def pdf_options(self) -> dict:
+        """Playwright's page.pdf options for this paper and the chapter's margins."""
+        return {"format": self.name, "margin": {k: f"{v}mm" for k, v in MARGIN_MM.items()}}
+
+    def column_px(self) -> int:
+        """The width of the printed column in CSS pixels (96 to the inch), rounded down."""
+        return int((self.width_mm - MARGIN_MM["left"] - MARGIN_MM["right"]) / 25.4 * 96)
+
+
+PAPERS = {"a4": Paper("A4", 210, 297), "letter": Paper("Letter", 215.9, 279.4)}
 # A page counts as printed once its math is typeset and its images are in.
 # MathJax is optional: a site that renders math at build time has no MathJax.
 PAGE_READY = """async () => {
@@ -47,6 +66,24 @@ PAGE_READY = """async () => {
   await Promise.all(images.map((img) => img.complete ? null :
     new Promise((resolve) => { img.onload = img.onerror = resolve; })));
   await document.fonts.ready;
+}"""
+# The page laid out as on paper, before it is printed: every collapsible block open,
+# and a display formula still wider than the column drawn smaller to fit it (the
+# zoom of each one is returned), rather than Chromium shrinking the whole page.
+FIT_TO_PAPER = """() => {
+  for (const block of document.querySelectorAll('details')) block.open = true;
+  const zooms = [];
+  for (const box of document.querySelectorAll('.md-typeset mjx-container[display="true"]')) {
+    const holder = getComputedStyle(box.parentElement);
+    const room = box.parentElement.clientWidth - parseFloat(holder.paddingLeft)
+      - parseFloat(holder.paddingRight);
+    const need = Math.max(box.scrollWidth, box.getBoundingClientRect().width);
+    if (need > room + 0.5) {
+      box.style.zoom = room / need;
+      zooms.push(room / need);
+    }
+  }
+  return zooms;
 }"""
 # Every link to the site, the page's own anchors included, is printed as its
 # published address, which make_pdf then points at the PDF's own pages when it
@@ -221,29 +258,44 @@ def contents_html(pages: list[NavPage], numbers: list[int], published: str) -> s
     </style></head><body><h1>Contents</h1><ul>{"".join(rows)}</ul></body></html>"""
 
 
-def numbers_html(first: int, count: int) -> str:
-    """One A4 sheet per page, blank but for its number at the foot."""
+def numbers_html(first: int, count: int, paper: Paper) -> str:
+    """One sheet per page, blank but for its number at the foot."""
+    height = f"{paper.height_mm - 1}mm"  # a hair under the sheet, or each spills onto two
     sheets = "".join(f'<div class="sheet"><span>{first + i}</span></div>' for i in range(count))
     return f"""<!doctype html><html><head><meta charset="utf-8"><style>
-      @page {{ size: A4; margin: 0; }}
+      @page {{ size: {paper.name}; margin: 0; }}
       body {{ margin: 0; font-family: sans-serif; font-size: 9pt; color: #555; }}
-      .sheet {{ height: 296mm; position: relative; break-after: page; overflow: hidden; }}
+      .sheet {{ height: {height}; position: relative; break-after: page; overflow: hidden; }}
       .sheet span {{ position: absolute; bottom: 9mm; width: 100%; text-align: center; }}
     </style></head><body>{sheets}</body></html>"""
 
 
-def print_html(browser, content: str) -> bytes:
+def print_html(browser, content: str, paper: Paper) -> bytes:
     """A PDF of a standalone HTML document (no network: it loads nothing)."""
     page = browser.new_page()
     try:
         page.set_content(content)
-        return page.pdf(**PAPER, print_background=True)
+        return page.pdf(**paper.pdf_options(), print_background=True)
     finally:
         page.close()
 
 
+def fit_to_paper(page, paper: Paper) -> list[float]:
+    """Lay page out in print media at the paper's column width and fit its formulas to it;
+    the zoom of each formula drawn smaller."""
+    page.set_viewport_size({"width": paper.column_px(), "height": 1000})
+    page.emulate_media(media="print")
+    return page.evaluate(FIT_TO_PAPER)
+
+
 def print_site_page(
-    context, url: str, local: str, published: str, paths: list[str], anchors: list[str]
+    context,
+    url: str,
+    local: str,
+    published: str,
+    paths: list[str],
+    anchors: list[str],
+    paper: Paper,
 ) -> bytes:
     """A PDF of one page of the site, as its print stylesheet lays it out.
 
@@ -257,43 +309,116 @@ def print_site_page(
             raise RuntimeError(f"{url}: the local server answered {response and response.status}")
         page.evaluate(PAGE_READY)
         page.evaluate(PRINT_LINKS, [local, published, paths, anchors])
+        fit_to_paper(page, paper)
         # Printing fires the page's beforeprint handlers (Material's opens every
         # collapsible block), as printing from the browser's menu does.
-        return page.pdf(**PAPER, print_background=True, outline=True, tagged=True)
+        return page.pdf(**paper.pdf_options(), print_background=True, outline=True, tagged=True)
     finally:
         page.close()
 
 
 def build_site(site: Path, config: Path = CONFIG) -> None:
-    """`mkdocs build --strict` into site; its log on stderr and exit 1 if it fails."""
-    result = subprocess.run(
+    """`mkdocs build --strict` into site; its log on stderr and exit 1 if it fails.
+
+    The build runs in a process group of its own, killed whole if this run stops,
+    so that no notebook kernel or math engine outlives it.
+    """
+    process = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
         cwd=ROOT,
         env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        check=False,
+        start_new_session=True,
     )
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
+    try:
+        log, _ = process.communicate()
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+    if process.returncode != 0:
+        sys.stderr.write(log)
         sys.exit(1)
 
 
+def is_built_site(folder: Path) -> bool:
+    """Whether folder holds a site MkDocs built: its home page and sitemap."""
+    return (folder / "sitemap.xml").is_file() and (folder / "index.html").is_file()
+
+
+def site_problem(site: Path) -> str | None:
+    """Why --site cannot be used (None if it can): only a built site is read, and only a
+    missing or empty folder is built into, so nothing of the user's is ever replaced."""
+    if site.exists() and not site.is_dir():
+        return f"{site} is not a folder"
+    if site.is_dir() and not is_built_site(site) and any(site.iterdir()):
+        return f"{site} holds files but no built site; name a built site, an empty or a new folder"
+    return None
+
+
 @contextmanager
-def built_site(site: Path | None, config: Path = CONFIG) -> Iterator[Path]:
-    """The given built site, or a site built for this run (into site, or a temporary folder)."""
-    if site is not None and (site / "sitemap.xml").is_file():
-        yield site
-    elif site is not None:
-        build_site(site, config)
+def built_site(site: Path | None, work: Path, config: Path = CONFIG) -> Iterator[Path]:
+    """The given built site, or a site built for this run: into site (a new or empty
+    folder, emptied again if the build does not finish), or into work."""
+    if site is None:
+        build_site(work / "site", config)
+        yield work / "site"
+    elif is_built_site(site):
         yield site
     else:
-        with tempfile.TemporaryDirectory(prefix="chapter-site-") as folder:
-            build_site(Path(folder), config)
-            yield Path(folder)
+        created = not site.exists()
+        try:
+            build_site(site, config)
+        except BaseException:
+            if created:
+                shutil.rmtree(site, ignore_errors=True)
+            else:
+                for entry in site.iterdir():  # the folder was empty: all of it is this build's
+                    if entry.is_dir() and not entry.is_symlink():
+                        shutil.rmtree(entry, ignore_errors=True)
+                    else:
+                        entry.unlink(missing_ok=True)
+            raise
+        yield site
 
 
-def make_pdf(site: Path, config: dict) -> bytes:
+@contextmanager
+def workspace() -> Iterator[Path]:
+    """A private temporary folder for this run, removed however the run ends.
+
+    It is the temporary folder of everything the run starts (the site build and
+    its notebook kernel, the browser and its profile), so that their leftovers
+    go with it.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="make-pdf-"))
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = str(folder)
+    try:
+        yield folder
+    finally:
+        if saved[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[0]
+        tempfile.tempdir = saved[1]
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGINT arrived: unwind, removing every temporary file on the way."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise Stopped(signum)
+
+
+def make_pdf(site: Path, config: dict, paper: Paper = PAPERS["a4"]) -> bytes:
     """The chapter's PDF, from a built site."""
     from playwright.sync_api import sync_playwright
     from pypdf import PdfReader, PdfWriter
@@ -319,14 +444,14 @@ def make_pdf(site: Path, config: dict) -> bytes:
                 PdfReader(
                     io.BytesIO(
                         print_site_page(
-                            context, urljoin(local, p.path), local, published, paths, ids
+                            context, urljoin(local, p.path), local, published, paths, ids, paper
                         )
                     )
                 )
                 for p, ids in zip(pages, anchors, strict=True)
             ]
             title = PdfReader(
-                io.BytesIO(print_html(browser, title_page_html(cff, config["copyright"])))
+                io.BytesIO(print_html(browser, title_page_html(cff, config["copyright"]), paper))
             )
             # The contents come before the pages they number, and their own length
             # shifts those numbers: lay them out once to count their pages.
@@ -338,7 +463,7 @@ def make_pdf(site: Path, config: dict) -> bytes:
                     numbers.append(first)
                     first += len(part.pages)
                 listing = contents_html(pages, numbers, published)
-                contents = PdfReader(io.BytesIO(print_html(browser, listing)))
+                contents = PdfReader(io.BytesIO(print_html(browser, listing, paper)))
                 if len(contents.pages) == contents_count:
                     break
                 contents_count = len(contents.pages)
@@ -346,7 +471,9 @@ def make_pdf(site: Path, config: dict) -> bytes:
             stamps = PdfReader(
                 io.BytesIO(
                     print_html(
-                        browser, numbers_html(len(title.pages) + 1, total - len(title.pages))
+                        browser,
+                        numbers_html(len(title.pages) + 1, total - len(title.pages), paper),
+                        paper,
                     )
                 )
             )
@@ -474,19 +601,39 @@ def write_atomically(out: Path, data: bytes) -> None:
         raise
 
 
+class _Once(argparse.Action):
+    """Store an option's value, refusing the option a second time: which would win?"""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        if getattr(namespace, f"_{self.dest}_given", False):
+            fail(parser, option_string, "given twice; give it once")
+        setattr(namespace, f"_{self.dest}_given", True)
+        setattr(namespace, self.dest, values)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(prog="make_pdf.py", description=__doc__.splitlines()[0])
     # A string, not a Path: Path("") is ".", which would hide an empty --out.
-    parser.add_argument("--out", required=True, help="the PDF file to write")
+    parser.add_argument("--out", required=True, action=_Once, help="the PDF file to write")
     parser.add_argument(
         "--site",
         type=Path,
-        help="a built site to print, or the folder to build it into (default: a temporary folder)",
+        action=_Once,
+        help="a built site to print, or a new or empty folder to build it into "
+        "(default: a temporary folder)",
+    )
+    parser.add_argument(
+        "--paper",
+        choices=sorted(PAPERS),
+        default="a4",
+        action=_Once,
+        help="paper size (default: a4)",
     )
     parser.add_argument(
         "--config",
         type=Path,
         default=CONFIG,
+        action=_Once,
         help="the MkDocs config to build and print (default: mkdocs.yml; "
         "mkdocs-course.yml prints the course edition)",
     )
@@ -494,8 +641,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.config.is_file():
         fail(parser, "--config", f"{args.config} is not a file")
     out = check_out(parser, args.out)
-    if args.site is not None and args.site.exists() and not args.site.is_dir():
-        fail(parser, "--site", f"{args.site} is not a folder")
+    if args.site is not None and (problem := site_problem(args.site)):
+        fail(parser, "--site", problem)
     if not CHROMIUM.is_file():
         parser.error(
             f"printing needs Debian's Chromium at {CHROMIUM}: "
@@ -512,9 +659,19 @@ def main(argv: list[str] | None = None) -> int:
     except MkDocsException as error:
         fail(parser, "--config", str(error))
     started = time.monotonic()
-    with built_site(args.site, Path(config.config_file_path)) as site:
-        data = make_pdf(site, config)
-    write_atomically(out, data)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _stop)
+    try:
+        config_file = Path(config.config_file_path)
+        with workspace() as work, built_site(args.site, work, config_file) as site:
+            data = make_pdf(site, config, PAPERS[args.paper])
+            write_atomically(out, data)
+    except Stopped as stop:
+        name = signal.Signals(stop.signum).name
+        sys.stderr.write(
+            f"make_pdf.py: stopped by {name}; no PDF written, temporary files removed\n"
+        )
+        return 128 + stop.signum
     print(f"{out}: {len(data) / 1e6:.1f} MB in {time.monotonic() - started:.0f} s")
     return 0
 

@@ -7,10 +7,11 @@ from 1 as the page does; the data come from rnn2d, whose formulas the tests chec
 from __future__ import annotations
 
 import sys
+from functools import partial
 
 import numpy as np
 import rnn2d
-from figure_files import FigureTable, figures_command
+from figure_files import FigureTable, figures_command, narrow
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, Patch, Rectangle
@@ -75,7 +76,8 @@ def architecture() -> Figure:
     """A 4 x 4 grid of hidden units, each fed by its input, its left and its top neighbour."""
     n, gap, radius, offset, side = 4, 2.1, 0.45, 0.8, 0.42
     focus = (3, 2)
-    fig, ax = new_figure(5.6, 5.6)
+    # 5 inches: its 10 pt labels stay legible when a phone draws it 358 px wide.
+    fig, ax = new_figure(5.0, 5.0)
     ax.set_aspect("equal")
     ax.axis("off")
 
@@ -199,15 +201,19 @@ def architecture() -> Figure:
     return fig
 
 
-def wavefront() -> Figure:
-    """Each cell's sequential step on the grid, and the skewed layout: one column per step."""
+def wavefront(narrow: bool = False) -> Figure:
+    """Each cell's sequential step on the grid, and the skewed layout: one column per step
+    (side by side, or one above the other on a phone)."""
     n = WAVEFRONT_N
     steps = rnn2d.wavefront_steps(n)
-    fig, (grid_ax, skew_ax) = new_figure(
-        6.4, 3.0, ncols=2, gridspec_kw={"width_ratios": [n, steps]}
-    )
+    if narrow:
+        fig, (grid_ax, skew_ax) = new_figure(4.0, 5.6, nrows=2)
+    else:
+        fig, (grid_ax, skew_ax) = new_figure(
+            6.4, 3.0, ncols=2, gridspec_kw={"width_ratios": [n, steps]}
+        )
     _grid_axes(grid_ax, n, n)
-    _grid_axes(skew_ax, steps, n, xlabel="step t = i + j − 1")
+    _grid_axes(skew_ax, steps, n, xlabel="step τ = i + j − 1")
 
     for s in range(steps):
         face = RAMP(0.12 + 0.88 * s / (steps - 1))
@@ -218,7 +224,15 @@ def wavefront() -> Figure:
             grid_ax.text(i, j, str(s + 1), ha="center", va="center", fontsize=9, color=ink)
             # Skewed: row j slides right by j - 1, so the cell lands in column t = s + 1.
             _cell(skew_ax, s + 1, j, face)
-            skew_ax.text(s + 1, j, f"{i},{j}", ha="center", va="center", fontsize=6.5, color=ink)
+            skew_ax.text(
+                s + 1,
+                j,
+                f"{i},{j}",
+                ha="center",
+                va="center",
+                fontsize=8 if narrow else 6.5,
+                color=ink,
+            )
     for t in range(1, steps + 1):
         for j in range(1, n + 1):
             if not 1 <= t - j + 1 <= n:
@@ -229,10 +243,13 @@ def wavefront() -> Figure:
     return fig
 
 
-def receptive_field() -> Figure:
+def receptive_field(narrow: bool = False) -> Figure:
     """What one output cell sees: a 2D RNN layer against 1, 2, 3 stacked 3 x 3 convolutions."""
     n, i, j = RECEPTIVE
-    fig, (rnn_ax, conv_ax) = new_figure(6.4, 3.9, ncols=2)
+    if narrow:
+        fig, (rnn_ax, conv_ax) = new_figure(4.0, 7.4, nrows=2)
+    else:
+        fig, (rnn_ax, conv_ax) = new_figure(6.4, 3.9, ncols=2)
     _grid_axes(rnn_ax, n, n)
     _grid_axes(conv_ax, n, n)
 
@@ -265,21 +282,24 @@ def receptive_field() -> Figure:
     fig.legend(
         handles=handles,
         loc="lower center",
-        ncols=4,
+        ncols=2 if narrow else 4,
         fontsize=8,
         handlelength=1.4,
         columnspacing=1.2,
     )
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.tight_layout(rect=(0, 0.07 if narrow else 0.06, 1, 1))
     return fig
 
 
-def influence() -> Figure:
+def influence(narrow: bool = False) -> Figure:
     """Linear activation, scalar weights: the influence of each input on one cell, and its decay."""
     n, i, j, w = INFLUENCE
-    fig, (map_ax, decay_ax) = new_figure(
-        6.4, 3.5, ncols=2, gridspec_kw={"width_ratios": [1.0, 1.15]}
-    )
+    if narrow:
+        fig, (map_ax, decay_ax) = new_figure(4.0, 7.4, nrows=2)
+    else:
+        fig, (map_ax, decay_ax) = new_figure(
+            6.4, 3.5, ncols=2, gridspec_kw={"width_ratios": [1.0, 1.15]}
+        )
     _grid_axes(map_ax, n, n)
     values = rnn2d.influence_map(n, i, j, 1.0, w, w)
     cmap = RAMP.with_extremes(bad=EMPTY)
@@ -309,11 +329,11 @@ def influence() -> Figure:
         y = grid[d_max - p, d_max - (d - p)]
         decay_ax.plot(d, y, markersize=4, label=f"{where} offset, a = b = {weight}", **style)
     decay_ax.set_yscale("log")
-    decay_ax.set_xlabel("path length d = p + q")
+    decay_ax.set_xlabel("path length Δi + Δj")
     decay_ax.set_ylabel("influence")
     decay_ax.set_xticks(range(0, d_max + 1, 4))
     decay_ax.set_ylim(1e-8, 10)
-    decay_ax.legend(fontsize=7.5, loc="lower left")
+    decay_ax.legend(fontsize=8, loc="lower left")
     decay_ax.set_title("decay with path length", fontsize=10)
     fig.tight_layout()
     return fig
@@ -322,8 +342,11 @@ def influence() -> Figure:
 FIGURES: FigureTable = {
     "rnn2d-architecture.svg": architecture,
     "rnn2d-wavefront.svg": wavefront,
+    narrow("rnn2d-wavefront.svg"): partial(wavefront, narrow=True),
     "rnn2d-receptive-field.svg": receptive_field,
+    narrow("rnn2d-receptive-field.svg"): partial(receptive_field, narrow=True),
     "rnn2d-influence.svg": influence,
+    narrow("rnn2d-influence.svg"): partial(influence, narrow=True),
 }
 
 

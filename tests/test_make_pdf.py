@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import re
 import stat
+import statistics
 import subprocess
 import sys
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 import make_pdf
 import pytest
 import yaml
-from browser import require_chromium
+from browser import require_chromium, serve
 from conftest import ROOT
 
 SCRIPT = ROOT / "scripts" / "make_pdf.py"
@@ -91,23 +93,60 @@ class _LeadIns(HTMLParser):
             self._text.append(data)
 
 
-def placed_text(page) -> list[tuple[float, float, str]]:
-    """The text runs of a PDF page, each with where it starts (x, y)."""
-    runs = []
+@dataclass
+class Run:
+    """A run of text on a PDF sheet: where it starts, its text and its size in points."""
 
-    def visit(text, cm, tm, font, size) -> None:
-        if text.strip():
-            x, y = tm[4], tm[5]
-            runs.append((x * cm[0] + y * cm[2] + cm[4], x * cm[1] + y * cm[3] + cm[5], text))
-
-    page.extract_text(visitor_text=visit)
-    return runs
+    x: float
+    y: float
+    text: str
+    size: float
 
 
-def sheet_links(reader, number: int) -> tuple[list[tuple[str, int]], list[str]]:
+@dataclass
+class Printed:
+    """A printed PDF, its text read once: each sheet's flat text and its runs."""
+
+    path: Path
+    reader: object
+    texts: list[str]
+    runs: list[list[Run]]
+
+
+def read_printed(path: Path) -> Printed:
+    """Read every sheet's text once, with each run's place and size as drawn."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    texts, runs = [], []
+    for page in reader.pages:
+        sheet: list[Run] = []
+
+        def visit(text, cm, tm, font, size, sheet=sheet) -> None:
+            if text.strip():
+                x, y = tm[4], tm[5]
+                # The size as drawn: the font size scaled by the text and page matrices.
+                a, b = tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3]
+                c, d = tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]
+                sheet.append(
+                    Run(
+                        x * cm[0] + y * cm[2] + cm[4],
+                        x * cm[1] + y * cm[3] + cm[5],
+                        text,
+                        size * abs(a * d - b * c) ** 0.5,
+                    )
+                )
+
+        texts.append(flat(page.extract_text(visitor_text=visit)))
+        runs.append(sheet)
+    return Printed(path, reader, texts, runs)
+
+
+def sheet_links(printed: Printed, number: int) -> tuple[list[tuple[str, int]], list[str]]:
     """A sheet's links: (text, sheet it opens) for those inside the PDF, and web addresses."""
+    reader = printed.reader
     sheets = {page.indirect_reference.idnum: k for k, page in enumerate(reader.pages)}
-    runs = placed_text(reader.pages[number])
+    runs = [(run.x, run.y, run.text) for run in printed.runs[number]]
     inside, web = [], []
     for annotation in reader.pages[number].annotations or []:
         annotation = annotation.get_object()
@@ -143,26 +182,34 @@ def assert_in_order(text: str, needles: list[str]) -> None:
         at = found + len(needle)
 
 
-@pytest.fixture(scope="module")
-def chapter(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
-    """The chapter printed from the built site, and how the script ran."""
-    require_chromium()
-    from pypdf import PdfReader
-
-    out = tmp_path_factory.mktemp("pdf") / "chapter.pdf"
-    result = run("--site", str(built_site), "--out", str(out))
+def print_chapter(site: Path, folder: Path, *paper: str) -> Printed:
+    out = folder / "chapter.pdf"
+    result = run("--site", str(site), "--out", str(out), *paper)
     assert result.returncode == 0, result.stderr
-    return PdfReader(out), out
+    return read_printed(out)
+
+
+@pytest.fixture(scope="module")
+def chapter(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Printed:
+    """The chapter printed from the built site on the default paper, A4."""
+    require_chromium()
+    return print_chapter(built_site, tmp_path_factory.mktemp("pdf"))
+
+
+@pytest.fixture(scope="module")
+def letter(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Printed:
+    """The chapter printed on US Letter."""
+    require_chromium()
+    return print_chapter(built_site, tmp_path_factory.mktemp("letter"), "--paper", "letter")
 
 
 @pytest.mark.slow
 @pytest.mark.browser
 def test_pdf_holds_every_page_and_problem_in_nav_order(built_site: Path, chapter) -> None:
-    reader, _ = chapter
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
     pages = make_pdf.nav_pages(config)
     assert len(pages) >= 6
-    texts = [flat(page.extract_text()) for page in reader.pages]
+    texts = chapter.texts
     # After the title page and the contents, whose list of titles proves nothing.
     body = " ".join(texts[2:])
     titles = [flat(page_text(built_site, p.path).h1) for p in pages]
@@ -178,16 +225,15 @@ def test_pdf_holds_every_page_and_problem_in_nav_order(built_site: Path, chapter
 @pytest.mark.slow
 @pytest.mark.browser
 def test_outline_and_contents_point_at_each_page(built_site: Path, chapter) -> None:
-    reader, _ = chapter
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
     pages = make_pdf.nav_pages(config)
-    items = part_starts(reader)
-    contents = flat(reader.pages[1].extract_text())
-    contents_links = dict(sheet_links(reader, 1)[0])
+    items = part_starts(chapter.reader)
+    contents = chapter.texts[1]
+    contents_links = dict(sheet_links(chapter, 1)[0])
     for page in pages:
         h1 = flat(page_text(built_site, page.path).h1)
         number = items[page.title]
-        assert h1 in flat(reader.pages[number].extract_text()), page.title
+        assert h1 in chapter.texts[number], page.title
         assert re.search(re.escape(page.title) + rf"\s*{number + 1}\b", contents), page.title
         assert contents_links[page.title] == number, page.title
 
@@ -195,39 +241,37 @@ def test_outline_and_contents_point_at_each_page(built_site: Path, chapter) -> N
 @pytest.mark.slow
 @pytest.mark.browser
 def test_title_page_and_open_solutions(built_site: Path, chapter) -> None:
-    reader, out = chapter
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
-    title = flat(reader.pages[0].extract_text())
+    title = chapter.texts[0]
     assert f"Version {cff['version']}" in title
     assert "CC BY 4.0" in title and "MIT" in title
     assert cff["url"] in title
     # A solution's text is printed, not only its "Solution" summary.
     solution = flat(page_text(built_site, "efficient-attention/").details)
     first_words = " ".join(solution.split()[:3])
-    printed = " ".join(flat(p.extract_text()) for p in reader.pages)
+    printed = " ".join(chapter.texts)
     assert first_words in printed, f"{first_words!r}: the solutions were not printed open"
-    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~_umask()
+    assert stat.S_IMODE(chapter.path.stat().st_mode) == 0o666 & ~_umask()
 
 
 @pytest.mark.slow
 @pytest.mark.browser
 def test_equation_references_open_the_sheet_of_their_equation(built_site: Path, chapter) -> None:
-    reader, _ = chapter
     html = (built_site / "efficient-attention" / "index.html").read_text(encoding="utf-8")
     lead_ins = _LeadIns()
     lead_ins.feed(html)
     numbers = dict(re.findall(r'<a href="#(eq-[a-z0-9-]+)">(\(1\.\d+\))</a>', html))
     assert len(numbers) >= 5
-    starts = part_starts(reader)
+    starts = part_starts(chapter.reader)
     first, end = starts["1 Efficient self-attention"], starts["2 RNNs for images"]
     checked = []
     for number in range(first, end):
-        for text, sheet in sheet_links(reader, number)[0]:
+        for text, sheet in sheet_links(chapter, number)[0]:
             for anchor, label in numbers.items():
                 if text.startswith(label):
                     assert first <= sheet < end, label
                     words = lead_ins.words[anchor]
-                    assert words in flat(reader.pages[sheet].extract_text()), (label, words)
+                    assert words in chapter.texts[sheet], (label, words)
                     checked.append((number, label))
     # The chapter's first sheet refers to (1.1), and later sheets to equations
     # printed sheets before them.
@@ -238,9 +282,8 @@ def test_equation_references_open_the_sheet_of_their_equation(built_site: Path, 
 @pytest.mark.slow
 @pytest.mark.browser
 def test_links_to_other_pages_open_that_page(built_site: Path, chapter) -> None:
-    reader, _ = chapter
-    starts = part_starts(reader)
-    home = dict(sheet_links(reader, starts["Home"])[0])
+    starts = part_starts(chapter.reader)
+    home = dict(sheet_links(chapter, starts["Home"])[0])
     assert home["Efficient self-attention"] == starts["1 Efficient self-attention"]
     assert home["RNNs for images"] == starts["2 RNNs for images"]
     # The notation page points into the problem pages: at the score formula
@@ -260,13 +303,13 @@ def test_links_to_other_pages_open_that_page(built_site: Path, chapter) -> None:
     }
     found = set()
     for number in range(starts["Notation"], starts["References"]):
-        links = sheet_links(reader, number)[0]
+        links = sheet_links(chapter, number)[0]
         # A link broken over two lines is two rectangles, one after the other.
         for (text, sheet), (rest, _) in zip(links, [*links[1:], ("", 0)], strict=False):
             for label, (part, words) in problems.items():
                 if f"{text} {rest}".startswith(label):
                     assert starts[part] <= sheet < starts[after[part]], label
-                    assert words in flat(reader.pages[sheet].extract_text()), label
+                    assert words in chapter.texts[sheet], label
                     found.add(label)
     assert found == set(problems)
 
@@ -276,11 +319,10 @@ def test_links_to_other_pages_open_that_page(built_site: Path, chapter) -> None:
 def test_web_links_keep_their_address_and_none_leave_for_the_print_server(
     built_site: Path, chapter
 ) -> None:
-    reader, _ = chapter
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
     paths = [p.path for p in make_pdf.nav_pages(config)]
-    web = [uri for number in range(len(reader.pages)) for uri in sheet_links(reader, number)[1]]
+    web = [uri for number in range(len(chapter.texts)) for uri in sheet_links(chapter, number)[1]]
     # The only local addresses are the ones the pages print on purpose.
     local = re.compile(r'href="(http://127\.0\.0\.1[^"]*)"')
     written = {uri for path in paths for uri in local.findall(page_html(built_site, path))}
@@ -289,13 +331,142 @@ def test_web_links_keep_their_address_and_none_leave_for_the_print_server(
     # "Online" link keeps the site's address.
     inside = [uri for uri in web if make_pdf.pdf_place(uri, cff["url"], paths) is not None]
     assert inside == [cff["url"]], inside
-    assert cff["url"] in sheet_links(reader, 0)[1]
+    assert cff["url"] in sheet_links(chapter, 0)[1]
     # The site's files that are not pages of the PDF keep their address.
     assert cff["url"] + "lab/attention-lab-student.ipynb" in web
     arxiv = re.compile(r'href="(https://arxiv\.org/[^"]+)"')
     references = set(arxiv.findall(page_html(built_site, "references/")))
     assert len(references) >= 5
     assert references <= set(web)
+
+
+# The smallest median text size of a printed sheet: nothing printed shrunk to fit.
+MIN_POINTS = 9.5
+# Fewer characters than this on a sheet, and it holds no running text.
+MIN_TEXT = 40
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("paper", ["chapter", "letter"])
+def test_every_sheet_prints_at_a_readable_size(paper: str, request: pytest.FixtureRequest) -> None:
+    printed: Printed = request.getfixturevalue(paper)
+    small, measured = {}, 0
+    for number, runs in enumerate(printed.runs):
+        # The page number stamped at the foot is not the sheet's text; a sheet that is
+        # all figure (its labels are drawn, not text) has no text to measure.
+        sizes = [run.size for run in runs if not run.text.strip().isdigit() for _ in run.text]
+        if len(sizes) < MIN_TEXT:
+            continue
+        measured += 1
+        if statistics.median(sizes) < MIN_POINTS:
+            small[number + 1] = round(statistics.median(sizes), 2)
+    assert not small, f"sheets whose median text is under {MIN_POINTS} pt: {small}"
+    assert measured >= len(printed.runs) - 3
+    # Every sheet on the paper asked for, in points (Chromium rounds to whole pixels).
+    expected = {"chapter": (595.3, 841.9), "letter": (612, 792)}[paper]
+    for sheet in printed.reader.pages:
+        size = (float(sheet.mediabox.width), float(sheet.mediabox.height))
+        assert size == pytest.approx(expected, abs=1.5)
+
+
+class _Paragraphs(HTMLParser):
+    """The text of each paragraph of an HTML snippet."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self._open = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "p":
+            self._open = True
+            self.texts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._open &= tag != "p"
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self.texts[-1] += data
+
+
+def widget_sentences() -> list[str]:
+    """The opening words of every sentence the widgets' snippets write (introductions
+    and fallbacks): none belongs on paper."""
+    sentences = []
+    for name in ("practice-attention", "practice-rnn2d", "window-converter", "rnn2d-explorer"):
+        parser = _Paragraphs()
+        parser.feed((ROOT / "docs" / "snippets" / f"{name}.html").read_text(encoding="utf-8"))
+        sentences += [" ".join(flat(text).split()[:5]) for text in parser.texts]
+    return sentences
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("paper", ["chapter", "letter"])
+def test_no_widget_reading_time_or_download_link_on_paper(
+    paper: str, request: pytest.FixtureRequest
+) -> None:
+    printed: Printed = request.getfixturevalue(paper)
+    body = " ".join(printed.texts[2:])
+    sentences = widget_sentences()
+    assert len(sentences) >= 7
+    # What the widgets' scripts draw: buttons, labels.
+    for words in [*sentences, "New numbers", "minutes to read", "Download the chapter as PDF"]:
+        assert words not in body, words
+    assert "Open in Colab" not in body
+
+
+# What overflows the printed column, after make_pdf has fitted the page to the paper:
+# a display formula wider than its box, or the page wider than the column (which
+# Chromium would shrink whole to fit the paper).
+PRINT_OVERFLOW = """(column) => {
+  const found = [];
+  if (document.documentElement.scrollWidth > column) {
+    found.push(`page ${document.documentElement.scrollWidth} px wide`);
+  }
+  for (const box of document.querySelectorAll('.md-typeset mjx-container[display="true"]')) {
+    const holder = box.parentElement.getBoundingClientRect();
+    const drawn = box.querySelector('svg').getBoundingClientRect();
+    const zoom = Number(box.style.zoom || 1);
+    if (box.scrollWidth * zoom > box.parentElement.clientWidth + 1
+        || drawn.left < holder.left - 1 || drawn.right > holder.right + 1) {
+      found.push(`formula ${box.textContent.slice(0, 30)}: ${Math.round(drawn.width)} px`);
+    }
+  }
+  return found;
+}"""
+# A formula drawn smaller to fit keeps most of its size: one that needs more must
+# be written on more lines instead.
+MIN_ZOOM = 0.8
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("paper", sorted(make_pdf.PAPERS))
+def test_every_formula_and_table_fits_the_printed_column(
+    built_site: Path, chromium, paper: str
+) -> None:
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    layout = make_pdf.PAPERS[paper]
+    context = chromium.new_context(color_scheme="light")
+    problems, zooms = {}, {}
+    with serve(built_site) as local:
+        for nav_page in make_pdf.nav_pages(config):
+            page = context.new_page()
+            page.goto(local + nav_page.path)
+            zooms[nav_page.title] = make_pdf.fit_to_paper(page, layout)
+            found = page.evaluate(PRINT_OVERFLOW, layout.column_px())
+            if found:
+                problems[nav_page.title] = found
+            page.close()
+    context.close()
+    assert not problems, problems
+    shrunk = {
+        title: [round(z, 2) for z in z_list if z < MIN_ZOOM] for title, z_list in zooms.items()
+    }
+    assert not any(shrunk.values()), f"formulas drawn under {MIN_ZOOM:.0%} of their size: {shrunk}"
 
 
 def page_html(site: Path, path: str) -> str:
@@ -374,3 +545,127 @@ def test_refuses_to_run_without_chromium(
     assert len(lines) == 1 and "Chromium" in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
     assert not any(site.iterdir())
+
+
+def test_refuses_a_folder_of_other_files_as_site_and_keeps_them(tmp_path: Path) -> None:
+    site = tmp_path / "work"
+    site.mkdir()
+    (site / "notes.txt").write_text("keep me")
+    (site / "drafts").mkdir()
+    result = run("--site", str(site), "--out", str(tmp_path / "chapter.pdf"))
+    _refused(result, "--site")
+    assert (site / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in site.iterdir()) == ["drafts", "notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["work"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--out", "{tmp}/a.pdf", "--out", "{tmp}/b.pdf"],
+        ["--out", "{tmp}/a.pdf", "--paper", "a4", "--paper", "letter"],
+        ["--out", "{tmp}/a.pdf", "--site", "{tmp}/s", "--site", "{tmp}/t"],
+    ],
+)
+def test_refuses_an_option_given_twice(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    # Without Chromium, so that an accepted command line stops before any work.
+    monkeypatch.setattr(make_pdf, "CHROMIUM", tmp_path / "no-chromium")
+    with pytest.raises(SystemExit) as exit_info:
+        make_pdf.main([a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "twice" in lines[0] and args[-2] in lines[0], lines
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_refuses_an_unknown_paper(tmp_path: Path) -> None:
+    result = run("--out", str(tmp_path / "chapter.pdf"), "--paper", "a5")
+    _refused(result, "--paper")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _stop_when(process: subprocess.Popen, ready, timeout: float = 120) -> None:
+    """Wait until ready() is true while the process still runs; fail if it ends first."""
+    import time
+
+    def now_ready() -> bool:
+        try:
+            return ready()
+        except FileNotFoundError:  # a folder removed while it was being listed
+            return False
+
+    deadline = time.monotonic() + timeout
+    while not now_ready():
+        if process.poll() is not None:
+            pytest.fail(f"the run ended first: {process.communicate()[1][-3000:]}")
+        assert time.monotonic() < deadline, "the run never reached the point to stop it at"
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_a_signal_while_building_removes_every_temporary_file(
+    tmp_path: Path, signal_name: str
+) -> None:
+    import signal
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    out = tmp_path / "chapter.pdf"
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPT), "--out", str(out)],
+        env=dict(os.environ, TMPDIR=str(temporary)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Mid-build: the site's folder has files in it.
+    _stop_when(process, lambda: any(p.is_file() for p in temporary.rglob("*")))
+    number = getattr(signal, signal_name)
+    process.send_signal(number)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + number, stderr
+    assert len(stderr.splitlines()) == 1 and signal_name in stderr, stderr
+    assert list(temporary.iterdir()) == [], "temporary files left behind"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_signal_while_printing_removes_every_temporary_file(
+    built_site: Path, tmp_path: Path
+) -> None:
+    import signal
+
+    require_chromium()
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    out = tmp_path / "chapter.pdf"
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPT), "--site", str(built_site), "--out", str(out)],
+        env=dict(os.environ, TMPDIR=str(temporary)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Chromium is running: its profile is in the temporary folder.
+    _stop_when(process, lambda: any("playwright" in p.name for p in temporary.rglob("*")))
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert list(temporary.iterdir()) == [], "temporary files left behind"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
+
+
+def test_the_print_stylesheet_keeps_make_pdfs_margins() -> None:
+    # Chromium takes a page's margins from its @page rule over the ones make_pdf asks
+    # for; the formulas and tables are fitted to the column those margins leave.
+    css = (ROOT / "docs" / "stylesheets" / "print.css").read_text(encoding="utf-8")
+    margins = re.search(r"@page\s*\{\s*margin:\s*([^;]+);", css)[1].split()
+    top, sides, bottom = (float(m.removesuffix("mm")) for m in margins)
+    expected = make_pdf.MARGIN_MM
+    assert (top, sides, sides, bottom) == tuple(
+        expected[k] for k in ("top", "left", "right", "bottom")
+    )
