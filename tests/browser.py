@@ -239,7 +239,8 @@ PHONE_FIT = """() => {
         over.push(`${code.textContent} broken inside a word`);
       }
     }
-    if (over.length) wideTables.push(`${name(table.querySelector('tr'))}: ${over.join(', ')}`);
+    const head = table.querySelector('tr').innerText.replace(/\\s+/g, ' ').slice(0, 40);
+    if (over.length) wideTables.push(`${head}: ${over.join(', ')}`);
   }
   const body = getComputedStyle(document.querySelector('.md-content .md-typeset')).fontSize;
   const boxes = [...document.querySelectorAll('.md-content :is(.admonition, details)')]
