@@ -64,7 +64,7 @@ var MathJax = {
     packages: {'[-]': ['noerrors', 'noundefined']},
     formatError: function (jax, error) { throw new Error(error.message); },
   },
-  svg: {fontCache: 'global'},
+  svg: {fontCache: 'global', displayAlign: 'left'},
   startup: {typeset: false},
 };
 """

@@ -189,6 +189,87 @@ TINY_MATH = """() => {
 }"""
 
 
+# What a phone must fit, gathered in one pass once TINY_MATH has opened every <details>:
+# display formulas drawn wider than their box or scrolling in it; tables wider than
+# their box or than the column, and identifiers in a table broken inside a word; text
+# (outside tables) in problem and solution boxes at another size than the body's; and, for the
+# pixel test of test_browser.py, where each formula or table inside such a box
+# crosses the box's left and right borders, in page coordinates.
+PHONE_FIT = """() => {
+  const visible = (el) => el.checkVisibility();
+  const name = (el) => (el.querySelector('math')?.textContent ?? el.textContent)
+    .replace(/\\s+/g, ' ').trim().slice(0, 60);
+  const column = document.querySelector('.md-content__inner').getBoundingClientRect();
+  // Whether a line ends between two word characters of el's text.
+  const brokenInWord = (el) => {
+    const chars = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (let i = 0; i < node.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        chars.push([node.data[i], range.getBoundingClientRect().top]);
+      }
+    }
+    return chars.some(([c, top], i) => i > 0 && top > chars[i - 1][1] + 1 &&
+      /\\w/.test(c) && /\\w/.test(chars[i - 1][0]));
+  };
+  const wideMath = [];
+  for (const box of [...document.querySelectorAll('.md-content div.arithmatex')].filter(visible)) {
+    const drawn = box.querySelector('mjx-container > svg').getBoundingClientRect();
+    const room = box.getBoundingClientRect();
+    if (box.scrollWidth > box.clientWidth || drawn.left < room.left - 0.5 ||
+        drawn.right > room.right + 0.5) {
+      wideMath.push(`${name(box)}: drawn ${Math.round(drawn.width)}px, ` +
+        `scrolls ${box.scrollWidth}px, in a ${box.clientWidth}px box`);
+    }
+  }
+  const wideTables = [];
+  for (const table of [...document.querySelectorAll('.md-content table')].filter(visible)) {
+    const boxes = [table, table.closest('.md-typeset__scrollwrap')].filter(Boolean);
+    const over = boxes.filter((el) => el.scrollWidth > el.clientWidth)
+      .map((el) => `${el.scrollWidth}px in ${el.clientWidth}px`);
+    const right = table.getBoundingClientRect().right;
+    if (right > column.right + 0.5) {
+      over.push(`right edge ${Math.round(right - column.right)}px past the column`);
+    }
+    for (const code of table.querySelectorAll('code')) {
+      if (code.getClientRects().length > 1 && brokenInWord(code)) {
+        over.push(`${code.textContent} broken inside a word`);
+      }
+    }
+    const head = table.querySelector('tr').innerText.replace(/\\s+/g, ' ').slice(0, 40);
+    if (over.length) wideTables.push(`${head}: ${over.join(', ')}`);
+  }
+  const body = getComputedStyle(document.querySelector('.md-content .md-typeset')).fontSize;
+  const boxes = [...document.querySelectorAll('.md-content :is(.admonition, details)')]
+    .filter(visible);
+  const smallText = [];
+  for (const box of boxes) {
+    const title = box.querySelector(':scope > :is(summary, .admonition-title)')?.textContent.trim();
+    // Tables keep Material's table size everywhere, in boxes as in the text.
+    const sizes = new Set([box, ...box.querySelectorAll(':is(p, li, span.arithmatex):not(table *)')]
+      .filter(visible).map((el) => getComputedStyle(el).fontSize).filter((size) => size !== body));
+    if (sizes.size) smallText.push(`${title}: ${[...sizes].join(', ')} against the body's ${body}`);
+  }
+  const crossings = [];
+  for (const inner of [...document.querySelectorAll('.md-content :is(.admonition, details) ' +
+      ':is(div.arithmatex, .md-typeset__scrollwrap)')].filter(visible)) {
+    const box = inner.closest('.admonition, details');
+    const outer = box.getBoundingClientRect(), rows = inner.getBoundingClientRect();
+    const style = getComputedStyle(box);
+    crossings.push({
+      what: name(inner),
+      x: Math.round(outer.left + scrollX), width: Math.round(outer.width),
+      y: Math.round(rows.top + scrollY), height: Math.max(1, Math.round(rows.height)),
+      left: style.borderLeftColor, right: style.borderRightColor,
+    });
+  }
+  return {wideMath, wideTables, smallText, crossings};
+}"""
+
+
 # --- The widgets (explorers, practice questions) ------------------------------------
 
 # A phone and a desktop width: each widget is tried at both.

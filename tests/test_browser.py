@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from browser import (
     IMAGES,
+    PHONE_FIT,
     TINY_MATH,
     VISIBLE_TEXT,
     PageWatch,
@@ -285,6 +286,8 @@ SCHEMES = ("light", "dark")
 # axe runs once per page and width, the palettes taking turns; visit() above
 # already runs it in both palettes at its default desktop size.
 AXE_SCHEME = {360: "light", 390: "dark", 768: "light", 1280: "dark"}
+# The phone widths at which formulas and tables must fit the column.
+PHONE_WIDTHS = (360, 390)
 # Material turns the navigation into a drawer behind the header's menu button below 76.25em.
 DRAWER_BELOW = 1220
 # How long a drawer or search panel may take to open, in ms (Material animates for 250).
@@ -302,6 +305,11 @@ class ScreenResult:
     search: str = ""
     axe: list[str] = field(default_factory=list)
     lone_permalinks: list[str] = field(default_factory=list)
+    wide_math: list[str] = field(default_factory=list)
+    wide_tables: list[str] = field(default_factory=list)
+    small_text: list[str] = field(default_factory=list)
+    covered_borders: list[str] = field(default_factory=list)
+    borders_checked: int = 0
 
 
 # Headings whose permalink sign sits below the heading's last line of text.
@@ -360,6 +368,36 @@ def _search_problem(page) -> str:
 
 NEXT_FRAME = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
+# How far (summed over R, G and B) a pixel may be from a border's colour and still be it.
+BORDER_TOLERANCE = 60
+
+
+def _covered_borders(page, crossings: list[dict]) -> list[str]:
+    """Each formula or table in a problem or solution box that hides the box's left or
+    right border: the pixels of the border's outer column, along the rows the formula
+    or table spans, must be mostly the border's colour."""
+    import io
+    import statistics
+
+    from PIL import Image
+
+    def rgb(css: str) -> tuple[int, ...]:
+        return tuple(int(float(v)) for v in re.findall(r"[\d.]+", css)[:3])
+
+    covered = []
+    for c in crossings:
+        clip = {"x": c["x"], "y": c["y"], "width": c["width"], "height": c["height"]}
+        image = Image.open(io.BytesIO(page.screenshot(clip=clip, full_page=True))).convert("RGB")
+        for side, x in (("left", 0), ("right", image.width - 1)):
+            colour = rgb(c[side])
+            distance = statistics.median(
+                sum(abs(a - b) for a, b in zip(image.getpixel((x, y)), colour, strict=True))
+                for y in range(image.height)
+            )
+            if distance > BORDER_TOLERANCE:
+                covered.append(f"{c['what']!r} covers the {side} border (off by {distance})")
+    return covered
+
 
 def check_screen(page, url: str, width: int, scheme: str) -> ScreenResult:
     """Load url in page and gather every per-width check."""
@@ -370,6 +408,12 @@ def check_screen(page, url: str, width: int, scheme: str) -> ScreenResult:
     result.math_seen, result.tiny_math = math["seen"], math["tiny"]
     result.scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
     result.lone_permalinks = page.evaluate(LONE_PERMALINKS)
+    if width in PHONE_WIDTHS:
+        fit = page.evaluate(PHONE_FIT)
+        result.wide_math, result.wide_tables = fit["wideMath"], fit["wideTables"]
+        result.small_text = fit["smallText"]
+        result.covered_borders = _covered_borders(page, fit["crossings"])
+        result.borders_checked = len(fit["crossings"])
     if AXE_SCHEME[width] == scheme:
         # Let the opened blocks lay out, so wide boxes in them have become focusable.
         page.evaluate(NEXT_FRAME)
@@ -421,6 +465,40 @@ def test_page_never_scrolls_sideways(screens) -> None:
         if r.scroll_width > key[0]
     }
     assert not failures, _screen_report(failures)
+
+
+def _phone_failures(screens, name: str) -> dict[tuple[int, str, str], list[str]]:
+    return {key: getattr(r, name) for key, r in screens.items() if key[0] in PHONE_WIDTHS}
+
+
+def test_every_display_formula_fits_its_box_on_a_phone(screens) -> None:
+    """At 360 and 390 px, in both palettes, every display formula is drawn inside its
+    box and its box does not scroll sideways."""
+    failures = _phone_failures(screens, "wide_math")
+    assert not any(failures.values()), _screen_report(failures)
+
+
+def test_every_table_fits_the_column_on_a_phone(screens) -> None:
+    """At 360 and 390 px every table's scrollWidth is at most its clientWidth (and its
+    scroll box's), it stays inside the column, and no identifier breaks mid-word."""
+    failures = _phone_failures(screens, "wide_tables")
+    assert not any(failures.values()), _screen_report(failures)
+
+
+def test_problem_and_solution_text_is_set_at_the_body_size(screens) -> None:
+    """Text, table cells and inline formulas in problem, solution and other boxes have
+    the computed font size of the body text."""
+    failures = _phone_failures(screens, "small_text")
+    assert not any(failures.values()), _screen_report(failures)
+
+
+def test_no_formula_or_table_covers_a_box_border(screens) -> None:
+    """Pixel test: where a formula or table sits in a problem or solution box, the
+    box's left and right borders are still drawn in their colour, in both palettes."""
+    failures = _phone_failures(screens, "covered_borders")
+    assert not any(failures.values()), _screen_report(failures)
+    for width in PHONE_WIDTHS:
+        assert screens[width, "dark", "rnns-for-images/"].borders_checked > 0
 
 
 def test_no_permalink_sign_wraps_onto_a_line_of_its_own(screens) -> None:
@@ -479,23 +557,26 @@ def _edge_contrast(png: bytes, background: tuple[int, ...]) -> tuple[float, floa
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize(
-    ("path", "boxes"),
+    ("path", "boxes", "widen"),
     [
-        ("efficient-attention/", ".md-content div.arithmatex"),
-        ("notation/", ".md-content .md-typeset__scrollwrap"),
+        ("efficient-attention/", ".md-content div.arithmatex", "mjx-container > svg"),
+        ("notation/", ".md-content .md-typeset__scrollwrap", "table"),
     ],
     ids=["formula", "table"],
 )
 def test_a_cut_off_box_shows_a_shadow_where_it_scrolls(
-    chromium, base_url: str, scheme: str, path: str, boxes: str
+    chromium, base_url: str, scheme: str, path: str, boxes: str, widen: str
 ) -> None:
     """On a phone, a display formula or a table wider than the screen is shaded on the
-    side that has more."""
+    side that has more. The chapter's own all fit, so the first one is made too wide."""
     context = chromium.new_context(viewport={"width": 390, "height": 800}, color_scheme=scheme)
     try:
         page = context.new_page()
         page.goto(base_url + path, wait_until="load")
         page.evaluate("() => document.querySelectorAll('details').forEach((d) => (d.open = true))")
+        page.locator(boxes).first.locator(widen).first.evaluate(
+            "(el) => el.style.setProperty('min-width', '1000px', 'important')"
+        )
         background = tuple(
             page.evaluate(
                 """() => getComputedStyle(document.body).backgroundColor
