@@ -858,12 +858,30 @@ import scipy.special
 ONE = int(scipy.special.comb(4, 4)) * len(pd.DataFrame({"a": [1]}))"""
 
 
+def _is_python310(path: str) -> bool:
+    try:
+        run = subprocess.run(
+            [path, "-c", "import sys; print(sys.version_info[:2] == (3, 10))"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except OSError:
+        return False
+    return run.stdout.strip() == "True"
+
+
 def python310() -> str:
     """A Python 3.10 to build the bundle's environment with: Gradescope's Ubuntu 22.04."""
-    found = os.environ.get("GRADER_PYTHON") or shutil.which("python3.10")
-    found = found or next(
-        iter(sorted(Path("/root/.pyenv/versions").glob("3.10.*/bin/python3.10"))), None
-    )
+    # A pyenv shim is on PATH even where pyenv has no 3.10 selected, so each candidate
+    # is tried, not just found.
+    candidates = [
+        os.environ.get("GRADER_PYTHON"),
+        *sorted(Path("/root/.pyenv/versions").glob("3.10.*/bin/python3.10")),
+        shutil.which("python3.10"),
+    ]
+    found = next((c for c in candidates if c and _is_python310(str(c))), None)
     if found is None:
         message = "no Python 3.10 (set GRADER_PYTHON) to build the Gradescope bundle's environment"
         if os.environ.get("CI"):

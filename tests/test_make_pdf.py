@@ -294,7 +294,6 @@ def test_links_to_other_pages_open_that_page(built_site: Path, chapter) -> None:
         "Problem 1, the score": ("1 Efficient self-attention", lead_ins.words["eq-score"]),
         "Problem 1, the setting": ("1 Efficient self-attention", "The setting"),
         "Problem 2, the setting": ("2 RNNs for images", "The setting"),
-        "Problem 1, check yourself": ("1 Efficient self-attention", "Check yourself"),
         "Problem 1, going further": ("1 Efficient self-attention", "Going further"),
     }
     after = {

@@ -61,6 +61,22 @@ def swipe(tab, x: float, y: float, up: float) -> None:
     cdp.detach()
 
 
+def settle(tab) -> None:
+    """Wait until the page stops scrolling: a swipe's fling goes on after the finger lifts,
+    and would move the grid between measuring a row and tapping it."""
+    tab.evaluate(
+        """() => new Promise((done) => {
+             let last = null;
+             const check = () => {
+               if (window.scrollY === last) return done();
+               last = window.scrollY;
+               setTimeout(check, 150);
+             };
+             check();
+           })"""
+    )
+
+
 def show_grid(tab, pattern: str, n: int) -> None:
     root = tab.locator(".mask-explorer")
     root.get_by_label("Pattern", exact=True).select_option(pattern)
@@ -85,7 +101,9 @@ def test_a_tap_selects_the_tapped_row(attention, n: int) -> None:
     show_grid(attention, "causal", n)
     rows = [0, n // 2, n - 1]
     grid = attention.locator(".mask-explorer__grid")
+    settle(attention)
     grid.evaluate("(svg) => svg.scrollIntoView({ block: 'center' })")
+    settle(attention)
     centres = grid.evaluate(
         """(svg, rows) => rows.map((r) => {
              const box = svg.querySelector(`[data-row="${r}"] .mask-explorer__band`)
@@ -163,7 +181,8 @@ def test_practice_feedback_is_in_view_and_new_numbers_keeps_the_keyboard_down(
                                 getComputedStyle(s, '::before').content]; }"""
         )
         top, bottom, height, result, mark = box
-        assert result == kind and top >= 0 and bottom <= height, box
+        # Within a pixel: the browser places the box at fractions of a pixel.
+        assert result == kind and top >= 0 and bottom <= height + 1, box
         marks[kind] = mark
     assert marks["correct"] != marks["wrong"] and "none" not in marks.values(), marks
     card.get_by_role("button", name="New numbers").tap()
