@@ -346,7 +346,14 @@ def _hidden_paths() -> list[str]:
         for path in paths
         if path.is_dir() and not path.is_symlink() and not keep.is_relative_to(path.resolve())
     ]
-    return found + [tmp for tmp in lab_harness.PRIVATE_TMPS if os.path.isdir(tmp)]
+    # A /tmp that holds the interpreter (a checkout under /tmp) stays shared: covering it
+    # would take the submission's Python away.
+    tmps = [
+        tmp
+        for tmp in lab_harness.PRIVATE_TMPS
+        if os.path.isdir(tmp) and not keep.is_relative_to(Path(tmp).resolve())
+    ]
+    return found + tmps
 
 
 def _exposed_paths() -> dict[str, list[str]]:

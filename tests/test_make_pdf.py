@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import statistics
 import subprocess
@@ -642,15 +643,25 @@ def test_a_signal_while_printing_removes_every_temporary_file(
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     out = tmp_path / "chapter.pdf"
-    process = subprocess.Popen(
-        [sys.executable, str(SCRIPT), "--site", str(built_site), "--out", str(out)],
-        env=dict(os.environ, TMPDIR=str(temporary)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    # Chromium is running: its profile is in the temporary folder.
-    _stop_when(process, lambda: any("playwright" in p.name for p in temporary.rglob("*")))
+    # Chromium now and then aborts on its own before the first page on a loaded machine;
+    # that run never reached the moment this test is about, so it is started again.
+    for attempt in range(3):
+        process = subprocess.Popen(
+            [sys.executable, str(SCRIPT), "--site", str(built_site), "--out", str(out)],
+            env=dict(os.environ, TMPDIR=str(temporary)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            # Chromium is running: its profile is in the temporary folder.
+            _stop_when(process, lambda: any("playwright" in p.name for p in temporary.rglob("*")))
+            break
+        except pytest.fail.Exception:
+            if attempt == 2:
+                raise
+            shutil.rmtree(temporary)
+            temporary.mkdir()
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM, stderr
