@@ -73,6 +73,18 @@ def strict_build(dest: Path, config: str = "mkdocs.yml") -> Path:
     return dest
 
 
+def processes_with(marker: str) -> list[str]:
+    """The pids of the running processes whose command line holds marker."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker.encode() in cmdline.read_bytes():
+                found.append(cmdline.parent.name)
+        except OSError:
+            pass
+    return found
+
+
 def run_script(
     script: str, *args: str, cwd: Path = ROOT, timeout: float = 60
 ) -> subprocess.CompletedProcess:

@@ -22,7 +22,7 @@ import lab_sandbox
 import nbformat
 import numpy as np
 import pytest
-from conftest import ROOT, run_script
+from conftest import ROOT, processes_with, run_script
 
 LAB = ROOT / "docs" / "lab" / "attention-lab.ipynb"
 STUDENT = ROOT / "docs" / "lab" / "attention-lab-student.ipynb"
@@ -793,14 +793,7 @@ except OSError:
 
 
 def survivors() -> list[str]:
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if MARKER.encode() in cmdline.read_bytes():
-                found.append(cmdline.parent.name)
-        except OSError:
-            pass
-    return found
+    return processes_with(MARKER)
 
 
 @pytest.mark.slow

@@ -5,24 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import lab_sandbox
 import pytest
+from conftest import processes_with
 
 # A child that leaves a setsid grandchild behind and exits at once.
 ESCAPE = "setsid sh -c 'sleep 600; : {marker}' </dev/null >/dev/null 2>&1 & sleep 0.5; exit 0"
-
-
-def running(marker: str) -> list[str]:
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if marker.encode() in cmdline.read_bytes():
-                found.append(cmdline.parent.name)
-        except OSError:
-            pass
-    return found
 
 
 @pytest.mark.parametrize("namespaces", [True, False])
@@ -45,7 +34,7 @@ def test_no_process_outlives_the_run(monkeypatch, namespaces, own_user) -> None:
     finally:
         shutil.rmtree(outer)
     assert finished.status == 0 and not finished.timed_out
-    assert running(marker) == []
+    assert processes_with(marker) == []
 
 
 @pytest.mark.parametrize("namespaces", [True, False])
@@ -62,4 +51,4 @@ def test_a_run_past_its_time_is_killed_whole(monkeypatch, namespaces) -> None:
         finished = lab_sandbox.run_contained(command, scratch, b"", 1, uid)
     finally:
         shutil.rmtree(outer)
-    assert finished.timed_out and running(marker) == []
+    assert finished.timed_out and processes_with(marker) == []
