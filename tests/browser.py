@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 # The server and browser flags are shared with scripts/make_pdf.py.
-from site_server import CHROMIUM, CHROMIUM_ARGS, HOST, page_urls, serve  # noqa: F401
+from chapter.publishing.server import CHROMIUM, CHROMIUM_ARGS, HOST, page_urls, serve
 
 
 def require_chromium() -> str:

@@ -46,7 +46,9 @@ def build_site(
     """
     if _current and _current[0].get_closest_marker("slow") is None:
         pytest.fail(f"{_current[0].nodeid} builds the site but is not marked slow", pytrace=False)
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    # A test's small project names a hooks file of its own (stage_hooks), which imports
+    # the chapter package from scripts/ as the project's scripts/mkdocs_hooks.py does.
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=str(SCRIPTS))
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", config, "-d", str(dest)],
         cwd=project,
@@ -55,6 +57,16 @@ def build_site(
         text=True,
         check=False,
     )
+
+
+def stage_hooks(project: Path, *stages: str) -> str:
+    """Write project/stages.py, a hooks file that runs these stages of chapter.site in
+    the build's order, and return the name mkdocs.yml's hooks list gives it."""
+    (project / "stages.py").write_text(
+        f"from chapter.site import events, {', '.join(stages)}\n\n"
+        f"globals().update(events.adapter({', '.join(stages)}))\n"
+    )
+    return "stages.py"
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from attention import (
+
+from chapter.model.attention import (
     PATTERNS,
     causal_count,
     causal_mask,

@@ -6,8 +6,13 @@ import re
 
 import numpy as np
 import pytest
-from attention import PATTERNS, row_counts
-from attention_figures import (
+from conftest import ROOT
+from matplotlib import pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
+
+from chapter.figures.attention import (
     GRIDS,
     GROWTH_FILE,
     GROWTH_N,
@@ -20,12 +25,8 @@ from attention_figures import (
     overview_figure,
     row_runs,
 )
-from conftest import ROOT
-from matplotlib import pyplot as plt
-from matplotlib.axes import Axes
-from matplotlib.patches import PathPatch
-from matplotlib.path import Path as MplPath
-from plot_style import new_figure
+from chapter.figures.style import new_figure
+from chapter.model.attention import PATTERNS, row_counts
 
 PAGE = ROOT / "docs" / "efficient-attention.md"
 # Grids of other sizes too, including windows that do not divide n.

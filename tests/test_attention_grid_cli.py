@@ -5,12 +5,13 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import attention_grid
 import pytest
-from attention import PATTERNS
-from attention_figures import MAX_DRAW_N
 from conftest import call_main
-from safe_files import UnsafePath
+
+from chapter.figures import grid as attention_grid
+from chapter.figures.attention import MAX_DRAW_N
+from chapter.model.attention import PATTERNS
+from chapter.shared.safe_files import UnsafePath
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:

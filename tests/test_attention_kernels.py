@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import tracemalloc
 
-import attention_kernels
 import numpy as np
 import pytest
-from attention import causal_mask, full_mask, strided_mask, windowed_mask
-from attention_kernels import dense_attention, sliding_window_attention, windowed_attention
+
+from chapter.model import kernels as attention_kernels
+from chapter.model.attention import causal_mask, full_mask, strided_mask, windowed_mask
+from chapter.model.kernels import dense_attention, sliding_window_attention, windowed_attention
 
 SIZES = (1, 2, 3, 5, 12, 33, 64, 100)
 

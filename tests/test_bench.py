@@ -11,13 +11,14 @@ import sys
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
-import bench
-import bench_figures
 import numpy as np
 import pytest
-from attention import causal_mask, full_count, strided_count, windowed_count
-from attention_kernels import dense_attention
 from conftest import run_script
+
+from chapter.figures import bench as bench_figures
+from chapter.model import bench
+from chapter.model.attention import causal_mask, full_count, strided_count, windowed_count
+from chapter.model.kernels import dense_attention
 
 KEYS = {"case", "n", "baseline_s", "kernel_s", "speedup", "count_ratio", "efficiency"}
 

@@ -17,15 +17,23 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-import bench
-import bench_figures
-import make_figures
 import pytest
 from conftest import run_script
+
+from chapter.figures import bench as bench_figures
+from chapter.figures import catalog as make_figures
+from chapter.model import bench
 
 FIGURE_COMMANDS = ("make_figures", "attention_figures", "rnn2d_figures", "bench_figures")
 
 # A valid command line of each command, writing only into the test's folder ({tmp}).
+
+
+def code_of(command: str):
+    """The module of the chapter package behind a command file of scripts/."""
+    return importlib.import_module(importlib.import_module(command).main.__module__)
+
+
 VALID = {
     "attention_grid": ["--pattern", "full", "--n", "4", "--out", "{tmp}/grid.svg"],
     "rnn2d": ["--n", "4", "--c", "1", "--h", "1"],
@@ -222,7 +230,7 @@ def first_figure(module: str) -> str:
     """The file name of one figure the command draws."""
     if module == "make_figures":
         return next(iter(make_figures.all_figures()))
-    return next(iter(importlib.import_module(module).FIGURES))
+    return next(iter(code_of(module).FIGURES))
 
 
 @pytest.mark.parametrize("kind", sorted(TARGETS))
@@ -241,7 +249,9 @@ def test_an_unsafe_figure_file_refuses_the_whole_set(
     module: str, kind: str, tmp_path: Path, command, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Checked before drawing: a refused run draws nothing.
-    monkeypatch.setattr("figure_files.svg_bytes", lambda fig: pytest.fail("drew before checking"))
+    monkeypatch.setattr(
+        "chapter.figures.files.svg_bytes", lambda fig: pytest.fail("drew before checking")
+    )
     TARGETS[kind](tmp_path, first_figure(module))
     before = snapshot(tmp_path)
     expect_refusal(command(module, ["--out", str(tmp_path)]), "--out")
@@ -356,7 +366,7 @@ def _too_large(tmp: Path, module: str) -> Path:
     path = tmp / "huge.json"
     with path.open("wb") as fh:
         # Sparse: the size is there without the disk space.
-        fh.truncate(getattr(importlib.import_module(module), LIMITS[module]) + 1)
+        fh.truncate(getattr(code_of(module), LIMITS[module]) + 1)
     return path
 
 

@@ -3,11 +3,9 @@ left out, in its pages, its search index and its PDF; and the markers the pages 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,10 +15,7 @@ from browser import require_chromium
 from conftest import ROOT, run_script, strict_build
 from mkdocs.exceptions import PluginError
 
-spec = importlib.util.spec_from_file_location("course_edition", ROOT / "hooks/course_edition.py")
-course_edition = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = course_edition  # its dataclass looks itself up there
-spec.loader.exec_module(course_edition)
+from chapter.site import course_edition, events
 
 # The widgets that compute a homework count for numbers a student types.
 COUNTING_WIDGETS = ("data-mask-explorer", "data-practice", "data-window-converter")
@@ -136,8 +131,7 @@ def test_course_edition_shows_no_answer_of_the_public_one(
 @pytest.mark.slow
 def test_course_edition_states_no_worked_example_answer(course_text: str) -> None:
     # The worked examples' answers, as the Python model computes them.
-    import attention
-    import rnn2d
+    from chapter.model import attention, rnn2d
 
     values = {
         attention.causal_count(12),
@@ -170,8 +164,8 @@ def test_course_edition_has_no_worked_notebook_and_no_rubric(
 
 @pytest.mark.slow
 def test_course_edition_has_no_widget_that_computes_a_homework_count(course_site: Path) -> None:
-    import rnn2d
-    from attention import expression_tree
+    from chapter.model import rnn2d
+    from chapter.model.expressions import expression_tree
 
     html = "".join(p.read_text(encoding="utf-8") for p in course_site.rglob("*.html"))
     assert not [w for w in COUNTING_WIDGETS if w in html]
@@ -365,7 +359,8 @@ def test_the_course_config_names_only_what_its_hook_reads() -> None:
     assert config["INHERIT"] == "mkdocs.yml"
     assert set(config["extra"]["edition"]) <= course_edition.KEYS
     public = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    assert "hooks/course_edition.py" in public["hooks"]
+    assert public["hooks"] == ["scripts/mkdocs_hooks.py"]
+    assert course_edition in events.STAGES
 
 
 def test_make_pdf_refuses_a_config_that_is_not_a_file(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The registry's two evaluators, Python's (scripts/attention.py) and the browser's
+"""The registry's two evaluators, Python's (scripts/chapter/model/expressions.py) and the browser's
 (docs/javascripts/expr.js), accept exactly the same names: their own, never one a
 JavaScript object or a Python dict inherits."""
 
@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 
-import attention
 import pytest
 from conftest import ROOT
 from py_mini_racer import MiniRacer
+
+from chapter.model import expressions
 
 # Names that an object or a dict carries without being given them.
 HOSTILE = (
@@ -62,14 +63,14 @@ def in_browser(v8: MiniRacer, tree: object, env: dict) -> dict:
 
 def in_python(tree: object, env: dict) -> dict:
     try:
-        return {"value": attention.evaluate(tree, env)}
+        return {"value": expressions.evaluate(tree, env)}
     except (KeyError, TypeError) as error:
         return {"error": str(error)}
 
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_both_evaluators_take_a_name_only_from_the_environment(browser, name: str) -> None:
-    assert attention.expression_tree(f"{name} + 1") == ["+", name, 1]
+    assert expressions.expression_tree(f"{name} + 1") == ["+", name, 1]
     for tree, env, value in (
         (name, {}, None),  # unknown to both
         (["+", name, 1], {"n": 2}, None),
@@ -83,7 +84,7 @@ def test_both_evaluators_take_a_name_only_from_the_environment(browser, name: st
             assert python["value"] == js["value"] == value
     # Nothing it did changed the shared operator table.
     assert browser.eval("Object.keys(window.RegistryExpr.OPERATORS).join(' ')") == " ".join(
-        attention.OPERATORS
+        expressions.OPERATORS
     )
     defined = browser.eval(
         f"JSON.stringify(window.RegistryExpr.define([{{name: {json.dumps(name)}, tree: 7}}], {{}}))"

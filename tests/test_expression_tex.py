@@ -4,16 +4,12 @@ time, never Python syntax, and the same TeX the pages use where they state the r
 from __future__ import annotations
 
 import re
-import sys
 
 import pytest
-from attention import PATTERNS, WINDOW_NAMES
-from conftest import ROOT
-from expression_tex import tex
 
-sys.path.insert(0, str(ROOT / "hooks"))
-
-from explorer_data import WIDGETS, _tex_in  # noqa: E402
+from chapter.model.attention import PATTERNS, WINDOW_NAMES
+from chapter.model.expression_tex import tex
+from chapter.site.explorer_data import WIDGETS, _tex_in
 
 
 def plain(text: str) -> str:

@@ -3,9 +3,9 @@ the offsets' sum for the path length, and the step ratio for the 2D RNN benchmar
 
 from __future__ import annotations
 
-import bench_figures
-import rnn2d_figures
-from plot_style import plt
+from chapter.figures import bench as bench_figures
+from chapter.figures import rnn2d as rnn2d_figures
+from chapter.figures.style import plt
 
 
 def texts(fig) -> list[str]:

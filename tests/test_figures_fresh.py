@@ -8,9 +8,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import make_figures
 import pytest
 from conftest import ROOT, SCRIPTS, run_script
+
+from chapter.figures import catalog as make_figures
 
 COMMITTED = ROOT / "docs" / "figures"
 # Draws all fifteen figures in a process of its own.

@@ -4,16 +4,13 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from browser import serve
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "hooks"))
-
-import figure_variants  # noqa: E402
+from chapter.site import figure_variants
 
 FIGURES = ROOT / "docs" / "figures"
 MIN_PX = 9

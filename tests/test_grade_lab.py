@@ -3,6 +3,7 @@ hostile submissions, its command-line errors and its Gradescope autograder."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -15,14 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import grade_lab
-import lab_harness
-import lab_hidden_tests
-import lab_sandbox
 import nbformat
 import numpy as np
 import pytest
 from conftest import ROOT, processes_with, run_script
+
+from chapter.course import grade_lab, lab_harness, lab_hidden_tests, lab_sandbox
 
 LAB = ROOT / "docs" / "lab" / "attention-lab.ipynb"
 STUDENT = ROOT / "docs" / "lab" / "attention-lab-student.ipynb"
@@ -284,14 +283,12 @@ def test_gradescope_bundle_holds_everything_it_runs(command, tmp_path: Path) -> 
     status, out, _ = command("grade_lab", ["--gradescope", "bundle", "--seed", "4242"])
     assert status == 0 and out == ""
     bundle = tmp_path / "bundle"
-    names = {p.name for p in bundle.iterdir()}
-    assert names == {
-        "setup.sh",
-        "run_autograder",
-        "requirements.txt",
-        grade_lab.SETTINGS,
-        *grade_lab.BUNDLE_SCRIPTS,
-    }
+    names = {str(p.relative_to(bundle)) for p in bundle.rglob("*") if p.is_file()}
+    scripts = grade_lab.bundle_scripts()
+    assert names == {"setup.sh", "run_autograder", "requirements.txt", grade_lab.SETTINGS, *scripts}
+    assert {"grade_lab.py", "chapter/course/lab_harness.py", "chapter/model/rnn2d.py"} <= set(
+        scripts
+    )
     for name in ("setup.sh", "run_autograder"):
         assert os.access(bundle / name, os.X_OK)
     # The seed is in a file only root reads, never on a command line anyone can read.
@@ -307,10 +304,14 @@ def test_gradescope_bundle_holds_everything_it_runs(command, tmp_path: Path) -> 
         ROOT / "requirements-grader.txt"
     ).read_bytes()
     # Every script the bundle runs imports only the standard library, its pins and itself.
-    for name in grade_lab.BUNDLE_SCRIPTS:
-        imported = set(re.findall(r"^(?:from|import) (\w+)", (bundle / name).read_text(), re.M))
-        local = {Path(n).stem for n in grade_lab.BUNDLE_SCRIPTS}
-        third_party = imported - local - set(sys.stdlib_module_names)
+    for name in scripts:
+        tree = ast.parse((bundle / name).read_text())
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {
+            n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0
+        }
+        imported = {module.partition(".")[0] for module in imported}
+        third_party = imported - {"chapter"} - set(sys.stdlib_module_names)
         assert third_party <= {"numpy", "nbformat", "IPython"}, (name, third_party)
 
 
@@ -695,10 +696,10 @@ for _ in range(300):
 """
 HOSTILE = {
     # Reads the reference code and the worked lab, or borrows their answers.
-    "dense_attention": """import sys
-sys.path.insert(0, {scripts!r})
+    "dense_attention": """import site
+site.addsitedir({scripts!r})  # the reference code's folder, on the import path
 try:
-    from attention_kernels import dense_attention
+    from chapter.model.kernels import dense_attention
 except ImportError:
     pass
 try:

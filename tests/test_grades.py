@@ -7,10 +7,10 @@ import csv
 import json
 from pathlib import Path
 
-import grade_lab
 import pytest
-import variants
 from test_command_rules import expect_refusal, snapshot
+
+from chapter.course import grade_lab, variants
 
 ROSTER = "Email,name\nada@uni.example,Ada\nemmy@uni.example,=cmd()\nkurt@uni.example,Kurt\n"
 

@@ -12,15 +12,15 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-import attention
-import attention_kernels
-import make_lab_checks
 import nbformat
 import numpy as np
 import pytest
-import rnn2d
 from conftest import ROOT, run_script
 from nbclient import NotebookClient
+
+from chapter.course import lab_checks as make_lab_checks
+from chapter.model import attention, rnn2d
+from chapter.model import kernels as attention_kernels
 
 LAB = ROOT / "docs" / "lab" / "attention-lab.ipynb"
 ALLOWED_IMPORTS = {"numpy", "matplotlib", "time", "hashlib", "sys", "tracemalloc"}
@@ -541,13 +541,9 @@ COLAB = "https://colab.research.google.com/github/{repo}/blob/{tag}/docs/lab/att
 
 
 def test_colab_link_follows_repo_url() -> None:
-    import sys
-
     import yaml
 
-    sys.path.insert(0, str(ROOT / "hooks"))
-    import course_edition
-    import markers
+    from chapter.site import course_edition, markers
 
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     repo = re.fullmatch(r"https://github\.com/(\S+?)/?", config["repo_url"])[1]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import shutil
 
-import lab_sandbox
 import pytest
 from conftest import processes_with
+
+from chapter.course import lab_sandbox
 
 # A child that leaves a setsid grandchild behind and exits at once.
 ESCAPE = "setsid sh -c 'sleep 600; : {marker}' </dev/null >/dev/null 2>&1 & sleep 0.5; exit 0"

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import nbformat
 import pytest
 import yaml
-from conftest import ROOT, build_site
-from test_site_build import _hook
+from conftest import ROOT, build_site, stage_hooks
 
-link_check = _hook("link_check")
+from chapter.site import link_check
 
 
 def _site_base_path() -> str:
@@ -74,18 +72,16 @@ def test_broken_links_resolves_like_a_browser(tmp_path: Path, url: str, broken: 
 
 @pytest.fixture
 def small_project(tmp_path: Path) -> Path:
-    """A small MkDocs project with one notebook page and the link-check hook."""
+    """A small MkDocs project with one notebook page and the link-check stage."""
     project = tmp_path / "project"
     (project / "docs").mkdir(parents=True)
-    (project / "hooks").mkdir()
-    shutil.copy(ROOT / "hooks/link_check.py", project / "hooks")
     (project / "mkdocs.yml").write_text(
         yaml.safe_dump(
             {
                 "site_name": "Links",
                 "site_url": "https://example.org/links/",
                 "plugins": [{"mkdocs-jupyter": {"include": ["*.ipynb"], "cache": False}}],
-                "hooks": ["hooks/link_check.py"],
+                "hooks": [stage_hooks(project, "link_check")],
                 "markdown_extensions": ["attr_list", "md_in_html"],
             }
         )

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-import make_pdf
 import pytest
 import yaml
 from browser import require_chromium, serve
 from conftest import ROOT
+
+from chapter.publishing import pdf as make_pdf
 
 SCRIPT = ROOT / "scripts" / "make_pdf.py"
 PROBLEMS = [f"Problem {p}({part})" for p in (1, 2) for part in "abc"]

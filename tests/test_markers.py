@@ -4,7 +4,6 @@ and the errors that name the page and the marker."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,14 +11,8 @@ import pytest
 from conftest import ROOT
 from mkdocs.exceptions import PluginError
 
-sys.path.insert(0, str(ROOT / "hooks"))
-
-import benchmark_numbers  # noqa: E402
-import citation  # noqa: E402
-import course_edition  # noqa: E402
-import glossary  # noqa: E402
-import markers  # noqa: E402
-from attention import markdown_table  # noqa: E402
+from chapter.model.attention import markdown_table
+from chapter.site import benchmark_numbers, citation, course_edition, glossary, markers
 
 DOCS = ROOT / "docs"
 SITE = markers.Site(

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from attention import DRAW_MAX, KERNELS, PATTERNS, row_counts
 from browser import (
     box_sizes,
     field_messages,
@@ -18,7 +17,9 @@ from browser import (
     text_with_tex,
     widget_page,
 )
-from expression_tex import tex
+
+from chapter.model.attention import DRAW_MAX, KERNELS, PATTERNS, row_counts
+from chapter.model.expression_tex import tex
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import markdown
 import pytest
-from conftest import ROOT
 from mkdocs.exceptions import PluginError
 
-spec = importlib.util.spec_from_file_location("numbering", ROOT / "hooks" / "numbering.py")
-numbering = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(numbering)
+from chapter.site import numbering
 
 PAGES = {"efficient-attention": 1, "rnns-for-images": 2}
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 
-import attention_kernels
 import nbformat
 import numpy as np
 from conftest import ROOT
-from make_lab_checks import lab_namespace
+
+from chapter.course.lab_checks import lab_namespace
+from chapter.model import kernels as attention_kernels
 
 EFFICIENT_ATTENTION = ROOT / "docs/efficient-attention.md"
 LAB = ROOT / "docs/lab/attention-lab.ipynb"

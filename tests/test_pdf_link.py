@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from types import SimpleNamespace
 
 import pytest
 import yaml
 from conftest import ROOT
+from mkdocs.exceptions import PluginError
 
-sys.path.insert(0, str(ROOT / "hooks"))
-
-import pdf_link  # noqa: E402
-from mkdocs.exceptions import PluginError  # noqa: E402
+from chapter.site import pdf_link
 
 SITE = "https://example.org/book/"
 HOME = f'<p class="pdf-download"><a href="{SITE}chapter.pdf">Download the chapter as PDF</a></p>'

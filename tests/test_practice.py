@@ -14,14 +14,16 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import attention_kernels
 import numpy as np
 import pytest
-from attention import KERNEL_BLOCK, KERNELS, PATTERNS, WINDOW_NAMES, evaluate, expression_tree
 from browser import text_with_tex
-from expression_tex import tex
-from practice import QUESTIONS, answer, environment, every_draw, mistakes
-from rnn2d import init_weights, rnn2d_counted
+
+from chapter.model import kernels as attention_kernels
+from chapter.model.attention import KERNEL_BLOCK, KERNELS, PATTERNS, WINDOW_NAMES
+from chapter.model.expression_tex import tex
+from chapter.model.expressions import evaluate, expression_tree
+from chapter.model.practice import QUESTIONS, answer, environment, every_draw, mistakes
+from chapter.model.rnn2d import init_weights, rnn2d_counted
 
 RNG = random.Random(15)
 DRAWS = 40
@@ -456,7 +458,7 @@ def test_converter_gives_the_registry_counts(page) -> None:
 def test_the_site_serves_the_questions_and_the_script_holds_none(built_site: Path) -> None:
     """assets/practice.json is scripts/practice.py's data; the scripts name no question,
     library or formula of their own."""
-    from practice import practice_data
+    from chapter.model.practice import practice_data
 
     served = json.loads((built_site / "assets" / "practice.json").read_text())
     assert served == json.loads(json.dumps(practice_data()))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 import textwrap
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,13 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
-from conftest import ROOT, build_site
+from conftest import ROOT, build_site, stage_hooks
+from mkdocs.exceptions import PluginError
 
-sys.path.insert(0, str(ROOT / "hooks"))
-
-import glossary  # noqa: E402
-import reading_time  # noqa: E402
-from mkdocs.exceptions import PluginError  # noqa: E402
+from chapter.site import glossary, reading_time
 
 GLOSSARY_FILE = ROOT / "docs/snippets/glossary.md"
 ABBR = re.compile(r"<abbr\b[^>]*>")
@@ -131,9 +127,7 @@ def test_glossary_hook_on_a_fixture_project(tmp_path: Path) -> None:
         theme:
           name: material
         exclude_docs: snippets/
-        hooks:
-          - {ROOT / "hooks/glossary.py"}
-          - {ROOT / "hooks/markers.py"}
+        hooks: [{stage_hooks(project, "glossary", "markers")}]
         markdown_extensions:
           - abbr
           - pymdownx.arithmatex:

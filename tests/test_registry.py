@@ -5,7 +5,6 @@ marker: tests/test_markers.py)."""
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 import re
 from fractions import Fraction
@@ -14,25 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from attention import (
-    DRAW_MAX,
-    PATTERNS,
-    TABLE_N,
-    TABLES,
-    evaluate,
-    expression_tree,
-    markdown_table,
-    row_counts,
-)
 
-HOOKS = Path(__file__).resolve().parent.parent / "hooks"
-
-
-def load_hook(name: str):
-    spec = importlib.util.spec_from_file_location(f"hook_{name}", HOOKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from chapter.model.attention import DRAW_MAX, PATTERNS, TABLE_N, TABLES, markdown_table, row_counts
+from chapter.model.expressions import evaluate, expression_tree
+from chapter.site import explorer_data
 
 
 def brute_mask(pattern, n: int, **params: int) -> np.ndarray:
@@ -154,7 +138,7 @@ def test_glance_table_numbers_are_brute_force_mask_sums() -> None:
 
 
 def test_explorer_data_is_small_and_evaluates_to_the_counts() -> None:
-    data = json.loads(json.dumps(load_hook("explorer_data").explorer_data()))
+    data = json.loads(json.dumps(explorer_data.explorer_data()))
     assert len(gzip.compress(json.dumps(data).encode())) < 5_000
     assert [p["name"] for p in data["patterns"]] == list(PATTERNS)
     assert (data["n"]["min"], data["n"]["max"]) == (1, DRAW_MAX)
@@ -173,7 +157,7 @@ def test_explorer_data_is_small_and_evaluates_to_the_counts() -> None:
 def test_the_explorer_script_holds_no_pattern(built_site: Path) -> None:
     """The built site serves the registry's data; the script names no pattern or formula."""
     served = json.loads((built_site / "assets" / "patterns.json").read_text())
-    assert served == json.loads(json.dumps(load_hook("explorer_data").explorer_data()))
+    assert served == json.loads(json.dumps(explorer_data.explorer_data()))
     script = (built_site / "javascripts" / "mask-explorer.js").read_text()
     for name in PATTERNS:
         assert f'"{name}"' not in script and f"{name}:" not in script, name

@@ -8,7 +8,8 @@ from math import comb
 
 import numpy as np
 import pytest
-import rnn2d
+
+from chapter.model import rnn2d
 
 SMALL = list(itertools.product([1, 2, 3, 5], [1, 2, 3], [1, 2, 4]))
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-import rnn2d
 from conftest import run_script
+
+from chapter.model import rnn2d
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -3,15 +3,12 @@ input at once and says so, and works from the keyboard, at phone and desktop wid
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-import rnn2d
-from attention import evaluate, expression_tree
 from browser import (
     box_sizes,
     field_messages,
@@ -22,7 +19,10 @@ from browser import (
     watch,
     widget_page,
 )
-from conftest import ROOT as PROJECT
+
+from chapter.model import rnn2d
+from chapter.model.expressions import evaluate, expression_tree
+from chapter.site import rnn2d_explorer_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -157,10 +157,7 @@ def expected_wave(n: int, step: int) -> dict[str, set]:
 def test_the_script_holds_no_formula(built_site: Path) -> None:
     """The site serves the hook's tables, which are rnn2d's; the script copies no rule."""
     served = json.loads((built_site / "assets" / "rnn2d.json").read_text())
-    spec = importlib.util.spec_from_file_location("hook", PROJECT / "hooks/rnn2d_explorer_data.py")
-    hook = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hook)
-    assert served == json.loads(json.dumps(hook.explorer_data()))
+    assert served == json.loads(json.dumps(rnn2d_explorer_data.explorer_data()))
     for n, grid in enumerate(served["grids"], start=1):
         steps = rnn2d.wavefront_steps(n)
         assert grid["steps"] == steps

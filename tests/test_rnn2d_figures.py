@@ -7,14 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import rnn2d
-import rnn2d_figures
 from conftest import ROOT
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.patches import Rectangle
-from plot_style import COMPUTED, EMPTY, HIGHLIGHT, SECONDARY
+
+from chapter.figures import rnn2d as rnn2d_figures
+from chapter.figures.style import COMPUTED, EMPTY, HIGHLIGHT, SECONDARY
+from chapter.model import rnn2d
 
 PAGE = ROOT / "docs" / "rnns-for-images.md"
 

@@ -10,9 +10,16 @@ from itertools import product
 
 import numpy as np
 import pytest
-import rnn2d
-from attention import causal_count, causal_mask, full_count, strided_count, windowed_mask
 from conftest import ROOT
+
+from chapter.model import rnn2d
+from chapter.model.attention import (
+    causal_count,
+    causal_mask,
+    full_count,
+    strided_count,
+    windowed_mask,
+)
 
 PAGE = ROOT / "docs/instructors.md"
 SIZES = range(1, 13)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import filecmp
-import importlib.util
 import json
 import os
 import re
@@ -17,6 +16,8 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 from conftest import ROOT, build_site
+
+from chapter.site import notebook_cache, notebook_timings
 
 # Every test here builds a site.
 pytestmark = pytest.mark.slow
@@ -135,14 +136,6 @@ def test_notebook_cell_that_raises_fails_the_build(project_copy: Path, tmp_path:
     assert "attention-lab.ipynb" in log and "broken lab cell" in log
 
 
-def _hook(name: str):
-    """Import one of the site's hooks as a module."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_damaged_cache_entry_is_a_miss_and_is_replaced(
     project_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -160,7 +153,7 @@ def test_damaged_cache_entry_is_a_miss_and_is_replaced(
 
 
 def test_a_cache_entry_is_used_only_when_its_digest_matches(tmp_path: Path) -> None:
-    cache = _hook("notebook_cache")
+    cache = notebook_cache
     entry = {"content": "<p>executed</p>", "toc": []}
     path = tmp_path / "key.json"
     cache.write_entry(path, entry)
@@ -178,7 +171,7 @@ def test_a_cache_entry_is_used_only_when_its_digest_matches(tmp_path: Path) -> N
 
 
 def test_cache_key_covers_notebook_options_python_and_packages() -> None:
-    cache = _hook("notebook_cache")
+    cache = notebook_cache
     environment = {"python": "3.11.7", "packages": {"numpy": "2.4.6", "matplotlib": "3.11.2"}}
     key = cache.cache_key(b"{}", {"execute": True}, environment)
     assert cache.cache_key(b"{}", {"execute": True}, json.loads(json.dumps(environment))) == key
@@ -196,7 +189,7 @@ def test_cache_key_covers_notebook_options_python_and_packages() -> None:
 
 
 def test_cache_key_reads_the_lab_imports_and_their_installed_versions() -> None:
-    cache = _hook("notebook_cache")
+    cache = notebook_cache
     modules = cache.notebook_imports(nbformat.read(ROOT / LAB, as_version=4))
     assert {"numpy", "matplotlib", "time"} <= modules
     environment = cache.kernel_environment(cache.kernel_python("python3"), modules)
@@ -240,7 +233,7 @@ def test_build_works_from_any_folder(project_copy: Path, tmp_path: Path) -> None
 
 
 def test_timing_outputs_stay_off_the_page(built_site: Path) -> None:
-    timings = _hook("notebook_timings")
+    timings = notebook_timings
     page = (built_site / "lab/attention-lab/index.html").read_text()
     tagged = [
         c.id
@@ -257,7 +250,7 @@ def test_timing_outputs_stay_off_the_page(built_site: Path) -> None:
 def test_a_probe_started_for_other_imports_is_not_used(tmp_path: Path) -> None:
     # Under `mkdocs serve` the notebook may change between on_files, which starts its
     # probe, and on_pre_page: the probe must then be run again for the notebook as it is.
-    cache = _hook("notebook_cache")
+    cache = notebook_cache
     plugin = SimpleNamespace(config={"kernel_name": "python3"}, should_include=lambda f: True)
     config = SimpleNamespace(
         plugins={"mkdocs-jupyter": plugin}, config_file_path=str(tmp_path / "mkdocs.yml")

@@ -10,8 +10,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, build_site
+from conftest import ROOT, build_site, stage_hooks
 from mkdocs.exceptions import PluginError
+
+from chapter.site import static_math
 
 # Problem pages and the lab: each has formulas in every form the hook handles.
 MATH_PAGES = (
@@ -24,17 +26,10 @@ CODE_OR_SCRIPT = re.compile(r"<(pre|code|script|style|textarea)\b.*?</\1>", re.S
 RAW_TEX = re.compile(r"\\\(|\\\[|\$\$")
 
 
-def _hook():
-    spec = importlib.util.spec_from_file_location("static_math", ROOT / "hooks/static_math.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def hook(tmp_path_factory: pytest.TempPathFactory):
-    """The hook module, loaded as MkDocs loads it, with an empty store (V8 starts on first use)."""
-    module = _hook()
+    """The stage's module with an empty store (V8 starts on first use)."""
+    module = static_math
     module._drawings = module.Drawings(tmp_path_factory.mktemp("math-cache"))
     yield module
     module.on_shutdown()
@@ -141,15 +136,12 @@ def test_drawings_are_set_aside_while_search_reads_the_page(hook) -> None:
 def test_a_bad_formula_fails_the_build(tmp_path: Path) -> None:
     project = tmp_path / "project"
     (project / "docs").mkdir(parents=True)
-    (project / "hooks").mkdir()
-    (project / "hooks/static_math.py").write_text((ROOT / "hooks/static_math.py").read_text())
-    (project / "scripts").mkdir()
-    (project / "scripts/safe_files.py").write_text((ROOT / "scripts/safe_files.py").read_text())
+    hooks = stage_hooks(project, "static_math")
     (project / "mkdocs.yml").write_text(
         textwrap.dedent(
-            """\
+            f"""\
             site_name: t
-            hooks: [hooks/static_math.py]
+            hooks: [{hooks}]
             markdown_extensions:
               - pymdownx.arithmatex:
                   generic: true
@@ -254,7 +246,7 @@ def test_a_store_that_cannot_be_written_is_left_alone(hook, tmp_path) -> None:
 
 def test_the_store_is_keyed_on_this_file(hook, tmp_path) -> None:
     copy = tmp_path / "static_math.py"
-    copy.write_text((ROOT / "hooks/static_math.py").read_text() + "\n# changed\n")
+    copy.write_text((ROOT / "scripts/chapter/site/static_math.py").read_text() + "\n# changed\n")
     spec = importlib.util.spec_from_file_location("static_math_changed", copy)
     changed = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(changed)

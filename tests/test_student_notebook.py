@@ -8,12 +8,13 @@ import re
 import subprocess
 from pathlib import Path
 
-import make_student_notebook as maker
 import nbformat
 import pytest
 from conftest import run_script
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from chapter.course import student_notebook as maker
 
 SOLUTION = maker.DEFAULT_SOLUTION
 STUDENT = maker.DEFAULT_STUDENT

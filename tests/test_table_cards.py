@@ -3,14 +3,9 @@ and code in any table may break only after a comma or a slash."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import markdown
-from conftest import ROOT
 
-spec = importlib.util.spec_from_file_location("table_cards", ROOT / "hooks" / "table_cards.py")
-table_cards = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(table_cards)
+from chapter.site import table_cards
 
 LABEL = '<span class="cell-label" aria-hidden="true">{}</span>'
 

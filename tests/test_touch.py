@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import rnn2d
 from browser import serve, watch
-from practice import QUESTIONS, answer
+
+from chapter.model import rnn2d
+from chapter.model.practice import QUESTIONS, answer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

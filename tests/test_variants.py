@@ -21,14 +21,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import rnn2d
-import roster
-import sheets
-import variants
 from browser import require_chromium
 from conftest import SCRIPTS, run_script
 from test_command_rules import expect_refusal, snapshot
 from test_rnn2d import random_problem
+
+from chapter.course import roster, sheets, variants
+from chapter.model import rnn2d
 
 NAME = "Zoë Ł. 山田"
 SEED = "fall-2026"

@@ -1,7 +1,7 @@
 """Practice questions of Problems 1 and 2: fresh numbers, the answer, and known mistakes.
 
 Every question draws its numbers from ranges, and its answer and each known
-mistake are expressions in the registry's language (attention.expression_tree).
+mistake are expressions in the registry's language (chapter.model.expressions).
 The attention answers are the registry's own closed forms and row rules; the
 2D RNN counts are scripts/rnn2d.py's own closed forms. The ranges
 keep every mistake away from the answer, so a diagnosis is never ambiguous.
@@ -14,9 +14,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from attention import PATTERNS, WINDOW_NAMES, evaluate, expression_tree
-from expression_tex import tex
-from rnn2d import ADDS, CELL_UPDATES, MULTIPLIES, OPERATIONS, PARAMETERS, WAVEFRONT_STEPS
+from chapter.model.attention import PATTERNS, WINDOW_NAMES
+from chapter.model.expression_tex import tex
+from chapter.model.expressions import evaluate, expression_tree
+from chapter.model.rnn2d import (
+    ADDS,
+    CELL_UPDATES,
+    MULTIPLIES,
+    OPERATIONS,
+    PARAMETERS,
+    WAVEFRONT_STEPS,
+)
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import course_edition
 import markdown
-import markers
 from mkdocs.exceptions import PluginError
+
+from chapter.site import course_edition, markers
 
 LAB_PAGE = "lab/index.md"
 NOTEBOOK_PAGE = "lab/attention-lab.ipynb"

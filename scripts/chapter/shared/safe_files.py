@@ -70,10 +70,30 @@ def check_target(path: Path) -> None:
 
 
 def check_targets(folder: Path, names: Iterable[str]) -> None:
-    """check_target for each name in folder, probing the folder once."""
+    """check_target for each name in folder, probing the folder once. A name may hold
+    subfolders (a/b.py): each one that exists must be a real folder, not a link."""
     for name in names:
+        for sub in _subfolders(folder, name):
+            _check_subfolder(sub)
         _check_entry(folder / name)
     check_folder(folder)
+
+
+def _subfolders(folder: Path, name: str) -> list[Path]:
+    """The folders between folder and folder / name, outermost first."""
+    parts = Path(name).parts[:-1]
+    return [folder.joinpath(*parts[: i + 1]) for i in range(len(parts))]
+
+
+def _check_subfolder(path: Path) -> None:
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise UnsafePath(f"{path}: {_reason(error)}") from None
+    if not stat.S_ISDIR(mode):
+        raise UnsafePath(f"{path} is {_kind(mode)}, not a folder: not writing into it")
 
 
 def _check_entry(path: Path) -> None:
@@ -125,6 +145,9 @@ def write_files(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
     staged: dict[Path, Path] = {}
     try:
         for name, data in files.items():
+            for sub in _subfolders(folder, name):
+                _check_subfolder(sub)
+                sub.mkdir(exist_ok=True)
             staged[folder / name] = _write_temp(folder, data, mode)
         for target in staged:
             _check_entry(target)

@@ -7,12 +7,14 @@ import io
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from cli import ArgumentParser, fail, path_argument
 from matplotlib.figure import Figure
-from plot_style import plt
-from safe_files import UnsafePath, check_targets, write_files
 
-FIGURES_DIR = Path(__file__).resolve().parent.parent / "docs" / "figures"
+from chapter.figures.style import plt
+from chapter.shared.cli import ArgumentParser, fail, path_argument
+from chapter.shared.paths import DOCS
+from chapter.shared.safe_files import UnsafePath, check_targets, write_files
+
+FIGURES_DIR = DOCS / "figures"
 
 # A figure module's table: the file name of each figure and the function drawing it.
 FigureTable = Mapping[str, Callable[[], Figure]]

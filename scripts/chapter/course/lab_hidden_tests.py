@@ -31,10 +31,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from math import isqrt
 
-import attention
-import attention_kernels
 import numpy as np
-import rnn2d
+
+from chapter.model import attention, rnn2d
+from chapter.model import kernels as attention_kernels
 
 # Agreement with the reference within float64 rounding of a few dozen operations.
 RTOL, ATOL = 1e-7, 1e-9

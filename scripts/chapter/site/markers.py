@@ -16,19 +16,14 @@ from __future__ import annotations
 import inspect
 import re
 import shlex
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-
-import benchmark_numbers  # noqa: E402
-import citation  # noqa: E402
-import release_links  # noqa: E402
-from attention import TABLES, markdown_table  # noqa: E402
+from chapter.model.attention import TABLES, markdown_table
+from chapter.site import benchmark_numbers, citation, release_links
 
 MARKER = re.compile(r"<!--\s*chapter:(?P<kind>\S*)(?P<args>.*?)-->", re.S)
 

@@ -9,15 +9,11 @@ wavefront runs, and the influence is rnn2d's own expression, shipped as a tree.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 from mkdocs.structure.files import File
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-
-from attention import expression_tree  # noqa: E402
-from rnn2d import INFLUENCE, REACHES, diagonal_cells, skew_layout, wavefront_steps  # noqa: E402
+from chapter.model.expressions import expression_tree
+from chapter.model.rnn2d import INFLUENCE, REACHES, diagonal_cells, skew_layout, wavefront_steps
 
 DEST = "assets/rnn2d.json"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from attention import Tree, expression_tree
+from chapter.model.expressions import Tree, expression_tree
 
 # How tightly each operator binds; a tighter operand needs no parentheses. A remainder
 # binds loosest of all, so that it is bracketed inside a sum, as in ((i - 1) mod w) + 1.

@@ -236,7 +236,8 @@ def print_pdfs(
     with a title only, so the same page gives the same bytes."""
     from playwright.sync_api import Error, sync_playwright
     from pypdf import PdfReader, PdfWriter
-    from site_server import CHROMIUM_ARGS
+
+    from chapter.publishing.server import CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         try:

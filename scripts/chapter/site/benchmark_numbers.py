@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from attention_kernels import sliding_window_attention
+
+from chapter.model.kernels import sliding_window_attention
 
 # The data file, relative to docs_dir.
 BENCHMARK = Path("data") / "benchmark.json"

@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import html
 import json
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 from mkdocs.structure.files import File
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-
-from attention import ALT, KERNELS, PATTERNS, TITLE, N, Param, expression_tree  # noqa: E402
-from expression_tex import tex  # noqa: E402
-from practice import practice_data  # noqa: E402
+from chapter.model.attention import ALT, KERNELS, PATTERNS, TITLE, N, Param
+from chapter.model.expression_tex import tex
+from chapter.model.expressions import expression_tree
+from chapter.model.practice import practice_data
 
 DEST = "assets/patterns.json"
 PRACTICE_DEST = "assets/practice.json"

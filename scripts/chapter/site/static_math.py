@@ -23,18 +23,14 @@ import json
 import logging
 import os
 import re
-import sys
 from html.parser import HTMLParser
 from importlib import metadata, resources
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-
-from safe_files import UnsafePath, read_input, write_file  # noqa: E402
+from chapter.shared.safe_files import UnsafePath, read_input, write_file
 
 log = logging.getLogger("mkdocs.hooks.static_math")
 
@@ -550,7 +546,7 @@ def on_page_content(html_text, page, config, files):
     return html_text
 
 
-@event_priority(-100)  # after the search plugin has read the page, before it is written
+# Runs after the search plugin has read the page (see events.on_page_context).
 def on_page_context(context, page, config, nav):
     drawings = _set_aside.pop(page.file.src_uri, None)
     if drawings:

@@ -30,9 +30,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.toc import AnchorLink, get_toc
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-
-from safe_files import UnsafePath, read_input, write_files  # noqa: E402
+from chapter.shared.safe_files import UnsafePath, read_input, write_files
 
 log = logging.getLogger("mkdocs.hooks.notebook_cache")
 

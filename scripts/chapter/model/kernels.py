@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from attention import causal_mask
+
+from chapter.model.attention import causal_mask
 
 # Bytes of scores the block kernels hold at once: small enough for the L2 cache.
 TILE_BYTES = 128 * 1024
