@@ -1,2 +1,2 @@
 """Publishing what the site build made: the chapter as one PDF (pdf), printed by
-Chromium from a local server of the built site (server)."""
+Chromium from a local server of the built site (shared.server)."""

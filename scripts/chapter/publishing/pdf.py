@@ -27,9 +27,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin
 
-from chapter.publishing.server import CHROMIUM, CHROMIUM_ARGS, page_urls, serve
 from chapter.shared.cli import ArgumentParser, fail
 from chapter.shared.paths import ROOT
+from chapter.shared.server import CHROMIUM, CHROMIUM_ARGS, page_urls, serve
 
 CONFIG = ROOT / "mkdocs.yml"
 CITATION = ROOT / "CITATION.cff"
