@@ -58,7 +58,9 @@ def test_two_cold_builds_of_one_commit_are_identical(
         assert (drawn == 0) == (name == "warm"), f"the {name} build drew {drawn} formulas"
     for other in sites[1:]:
         differing = _differing_files(sites[0], other)
-        assert not differing, f"files differ between two builds: {differing}"
+        assert not differing, f"files differ between two builds: {differing}\n" + "\n".join(
+            _first_difference(sites[0] / name, other / name) for name in differing
+        )
 
 
 def test_build_date_is_the_last_commit_date(built_site: Path) -> None:
@@ -79,6 +81,14 @@ def _differing_files(a: Path, b: Path) -> list[str]:
     for sub in cmp.common_dirs:
         found += [f"{sub}/{name}" for name in _differing_files(a / sub, b / sub)]
     return found
+
+
+def _first_difference(a: Path, b: Path) -> str:
+    """Where two versions of a file first differ, with some text on each side."""
+    x, y = a.read_bytes(), b.read_bytes()
+    at = next((i for i, pair in enumerate(zip(x, y, strict=False)) if pair[0] != pair[1]), None)
+    at = min(len(x), len(y)) if at is None else at
+    return f"{a.name} at byte {at}: {x[at - 80 : at + 80]!r} / {y[at - 80 : at + 80]!r}"
 
 
 @pytest.fixture
