@@ -55,7 +55,10 @@ def writes(call: ast.Call) -> bool:
     """Whether call writes, moves, copies or truncates a file or makes a temporary one."""
     func = call.func
     if isinstance(func, ast.Name):
-        return func.id == "open" and _writing_mode(call, 1)
+        if func.id == "open":
+            return _writing_mode(call, 1)
+        # Imported from shutil or tempfile; a bare replace() is dataclasses'.
+        return func.id in MODULE_CALLS["shutil"] | MODULE_CALLS["tempfile"]
     if not isinstance(func, ast.Attribute):
         return False
     name = func.attr
@@ -126,6 +129,7 @@ def test_every_allowed_write_is_still_there() -> None:
         "shutil.copyfile(a, b)",
         "tempfile.mkstemp(dir=d)",
         "tempfile.NamedTemporaryFile('w')",
+        "copyfile(a, b)",
     ],
 )
 def test_the_scan_finds_each_way_of_writing(source: str) -> None:
