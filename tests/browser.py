@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 # The server and browser flags are shared with scripts/make_pdf.py.
-from chapter.publishing.server import CHROMIUM, CHROMIUM_ARGS, HOST, page_urls, serve
+from chapter.shared.server import CHROMIUM, CHROMIUM_ARGS, HOST, page_urls, serve
 
 
 def require_chromium() -> str:

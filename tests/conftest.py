@@ -7,12 +7,16 @@ import importlib
 import io
 import os
 import signal
+import stat
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from chapter.model import rnn2d
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
@@ -156,3 +160,36 @@ def chromium() -> Iterator:
 
     with launched_chromium() as browser:
         yield browser
+
+
+def snapshot(folder: Path) -> dict[str, object]:
+    """Every entry under folder: its kind, and a regular file's bytes or a link's target.
+    Nothing is opened that is not a regular file."""
+    found: dict[str, object] = {}
+    for top, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(top, name)
+            mode = os.lstat(path).st_mode
+            if stat.S_ISREG(mode):
+                found[str(path)] = path.read_bytes()
+            elif stat.S_ISLNK(mode):
+                found[str(path)] = ("link", os.readlink(path))
+            else:
+                found[str(path)] = stat.S_IFMT(mode)
+    return found
+
+
+def expect_refusal(result: tuple[int, str, str], argument: str) -> None:
+    status, out, err = result
+    assert status == 2, err
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert argument in lines[0], err
+
+
+def random_problem(n: int, c: int, h: int, seed: int = 0):
+    """A random n x n image of c channels and 2D RNN weights of h units."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, n, c))
+    return x, *rnn2d.init_weights(c, h, rng)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import run_script
+from conftest import expect_refusal, run_script, snapshot
 
 from chapter.figures import bench as bench_figures
 from chapter.figures import catalog as make_figures
@@ -117,32 +117,6 @@ def no_benchmark_run(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("the benchmark started")
 
     monkeypatch.setattr(bench, "run", refuse)
-
-
-def snapshot(folder: Path) -> dict[str, object]:
-    """Every entry under folder: its kind, and a regular file's bytes or a link's target.
-    Nothing is opened that is not a regular file."""
-    found: dict[str, object] = {}
-    for top, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            path = Path(top, name)
-            mode = os.lstat(path).st_mode
-            if stat.S_ISREG(mode):
-                found[str(path)] = path.read_bytes()
-            elif stat.S_ISLNK(mode):
-                found[str(path)] = ("link", os.readlink(path))
-            else:
-                found[str(path)] = stat.S_IFMT(mode)
-    return found
-
-
-def expect_refusal(result: tuple[int, str, str], argument: str) -> None:
-    status, out, err = result
-    assert status == 2, err
-    assert out == ""
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert argument in lines[0], err
 
 
 def fill(argv: list[str], tmp: Path) -> list[str]:

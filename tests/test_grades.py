@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_command_rules import expect_refusal, snapshot
+from conftest import expect_refusal, snapshot
 
 from chapter.course import grade_lab, variants
 

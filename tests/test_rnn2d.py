@@ -8,16 +8,11 @@ from math import comb
 
 import numpy as np
 import pytest
+from conftest import random_problem
 
 from chapter.model import rnn2d
 
 SMALL = list(itertools.product([1, 2, 3, 5], [1, 2, 3], [1, 2, 4]))
-
-
-def random_problem(n: int, c: int, h: int, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, n, c))
-    return x, *rnn2d.init_weights(c, h, rng)
 
 
 @pytest.mark.parametrize(("c", "h"), [(1, 1), (3, 32), (7, 5), (64, 128)])

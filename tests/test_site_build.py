@@ -87,11 +87,18 @@ def project_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "project"
     # Everything a build reads (config, hooks, templates, CITATION.cff, scripts), not the
     # environment, caches or earlier builds.
-    shutil.copytree(
-        ROOT, copy, ignore=shutil.ignore_patterns(".git", ".venv", ".cache", "site", "__py*")
-    )
+    shutil.copytree(ROOT, copy, ignore=_not_sources)
     _write_notebook(copy / LAB, "print('ok')")
     return copy
+
+
+def _not_sources(folder: str, names: list[str]) -> set[str]:
+    """What copytree leaves out: byte code anywhere; at the top, the environment, caches
+    and earlier builds (a folder named site further down, chapter/site, is source)."""
+    left_out = {name for name in names if name == "__pycache__"}
+    if Path(folder) == ROOT:
+        left_out |= {".git", ".venv", ".cache", "site"} & set(names)
+    return left_out
 
 
 def _write_notebook(path: Path, code: str) -> None:

@@ -22,9 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from browser import require_chromium
-from conftest import SCRIPTS, run_script
-from test_command_rules import expect_refusal, snapshot
-from test_rnn2d import random_problem
+from conftest import SCRIPTS, expect_refusal, random_problem, run_script, snapshot
 
 from chapter.course import roster, sheets, variants
 from chapter.model import rnn2d

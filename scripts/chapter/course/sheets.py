@@ -234,7 +234,7 @@ def print_pdfs(
     from playwright.sync_api import Error, sync_playwright
     from pypdf import PdfReader, PdfWriter
 
-    from chapter.publishing.server import CHROMIUM_ARGS
+    from chapter.shared.server import CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         try:

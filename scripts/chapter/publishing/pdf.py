@@ -28,11 +28,11 @@ from urllib.parse import unquote, urldefrag, urljoin
 
 from markupsafe import Markup
 
-from chapter.publishing.server import CHROMIUM, CHROMIUM_ARGS, page_urls, serve
 from chapter.shared import templates
 from chapter.shared.cli import ArgumentParser, fail
 from chapter.shared.paths import ROOT
 from chapter.shared.safe_files import UnsafePath, check_target, write_file
+from chapter.shared.server import CHROMIUM, CHROMIUM_ARGS, page_urls, serve
 
 CONFIG = ROOT / "mkdocs.yml"
 CITATION = ROOT / "CITATION.cff"

@@ -1,7 +1,7 @@
 """The lab's "Open in Colab" and download buttons, at the top of both lab pages.
 
-They are written once, in docs/lab/index.md between `<!-- lab-buttons -->` and
-`<!-- /lab-buttons -->`, with the page's link definitions; the worked notebook's
+They are written once, in docs/lab/index.md between `<!-- chapter:lab-buttons -->`
+and `<!-- chapter:end-lab-buttons -->`, with the page's link definitions; the worked notebook's
 page, which has no Markdown of its own to put them in, gets the same buttons
 rendered from there, under its title.
 """
@@ -18,7 +18,7 @@ from chapter.site import course_edition, markers
 
 LAB_PAGE = "lab/index.md"
 NOTEBOOK_PAGE = "lab/attention-lab.ipynb"
-BLOCK = re.compile(r"<!-- lab-buttons -->\n(.*?)\n<!-- /lab-buttons -->", re.S)
+BLOCK = re.compile(r"<!-- chapter:lab-buttons -->\n(.*?)\n<!-- chapter:end-lab-buttons -->", re.S)
 LINK_DEFINITION = re.compile(r"^\[[^\]]+\]: .+$", re.M)
 # The title, and the reading time under it if the page has one.
 TITLE = re.compile(r'<h1\b[^>]*>.*?</h1>(<p class="reading-time"[^>]*>[^<]*</p>)?', re.S)
@@ -33,7 +33,7 @@ def buttons_html(source: str, site: markers.Site) -> str:
     source = course_edition.public(source)
     block = BLOCK.search(source)
     if block is None:
-        raise PluginError(f"{LAB_PAGE}: no <!-- lab-buttons --> block for the notebook page")
+        raise PluginError(f"{LAB_PAGE}: no <!-- chapter:lab-buttons --> block to copy")
     text = block.group(1) + "\n\n" + "\n".join(LINK_DEFINITION.findall(source))
     text = markers.expand(text, LAB_PAGE, site)
     return markdown.markdown(text, extensions=["attr_list"])

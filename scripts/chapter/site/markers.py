@@ -39,11 +39,11 @@ class Site:
     root: Path  # the folder of mkdocs.yml, where CITATION.cff is
     docs_dir: Path
     release: object  # mkdocs.yml's extra.release
-    glossary_html: str  # the glossary as a definition list, from hooks/glossary.py
+    glossary_html: str  # the glossary as a definition list, from the glossary stage
 
 
 def patterns_table(site: Site, name: str = "glance") -> str:
-    """A table of the pattern registry (scripts/attention.py), every number from the counts."""
+    """A table of the pattern registry (chapter.model.attention), every number from the counts."""
     if name not in TABLES:
         raise ValueError(f"unknown patterns table {name!r}; known: {', '.join(sorted(TABLES))}")
     return markdown_table(name)
@@ -52,7 +52,7 @@ def patterns_table(site: Site, name: str = "glance") -> str:
 def glossary(site: Site) -> str:
     """Every term of the glossary with its definition, alphabetically."""
     if not site.glossary_html:
-        raise ValueError("no glossary: hooks/glossary.py is not among mkdocs.yml's hooks")
+        raise ValueError("no glossary: the glossary stage is not among chapter.site.events.STAGES")
     # Blank lines around the list keep it a block of its own, whatever surrounds the line.
     return "\n" + site.glossary_html + "\n"
 
@@ -80,12 +80,26 @@ def bibtex(site: Site, note: str) -> str:
     return citation.bibtex(citation.read_citation(site.root), note)
 
 
+def lab_buttons(site: Site) -> str:
+    """Where the lab's buttons begin; they end at `<!-- chapter:end-lab-buttons -->`. The
+    page shows them as they stand; the lab_buttons stage copies them to the worked
+    notebook's page, which has no Markdown of its own."""
+    return ""
+
+
+def end_lab_buttons(site: Site) -> str:
+    """Where the lab's buttons end."""
+    return ""
+
+
 KINDS: dict[str, Callable[..., str]] = {
     "patterns-table": patterns_table,
     "glossary": glossary,
     "release": release,
     "bench": bench,
     "bibtex": bibtex,
+    "lab-buttons": lab_buttons,
+    "end-lab-buttons": end_lab_buttons,
 }
 
 
