@@ -285,7 +285,19 @@ def test_gradescope_bundle_holds_everything_it_runs(command, tmp_path: Path) -> 
     bundle = tmp_path / "bundle"
     names = {str(p.relative_to(bundle)) for p in bundle.rglob("*") if p.is_file()}
     scripts = grade_lab.bundle_scripts()
-    assert names == {"setup.sh", "run_autograder", "requirements.txt", grade_lab.SETTINGS, *scripts}
+    kept = grade_lab.bundle_templates()
+    assert names == {
+        "setup.sh",
+        "run_autograder",
+        "requirements.txt",
+        grade_lab.SETTINGS,
+        *scripts,
+        *kept,
+    }
+    # What grade_lab reads besides its imports travels with it.
+    assert "chapter/course/templates/gradescope/setup.sh" in kept
+    for name in kept:
+        assert (bundle / name).read_bytes() == (ROOT / "scripts" / name).read_bytes()
     assert {"grade_lab.py", "chapter/course/lab_harness.py", "chapter/model/rnn2d.py"} <= set(
         scripts
     )

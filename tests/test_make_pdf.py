@@ -533,6 +533,24 @@ def test_refuses_a_fifo_and_leaves_it(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["chapter.pdf"]
 
 
+def test_refuses_a_read_only_out_before_printing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "chapter.pdf"
+    out.write_text("old\n")
+    out.chmod(0o444)
+    # Root may write any file, so access() is told the truth a user would meet.
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: mode != os.W_OK and real_access(p, mode))
+    monkeypatch.setattr(make_pdf, "built_site", lambda *a: pytest.fail("built before checking"))
+    with pytest.raises(SystemExit) as exit_info:
+        make_pdf.main(["--out", str(out)])
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "--out" in lines[0] and "read-only" in lines[0]
+    assert out.read_text() == "old\n"
+
+
 def test_refuses_to_run_without_chromium(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -244,13 +245,18 @@ def test_a_store_that_cannot_be_written_is_left_alone(hook, tmp_path) -> None:
     assert store.path.is_symlink() and target.read_text() == "not ours"
 
 
-def test_the_store_is_keyed_on_this_file(hook, tmp_path) -> None:
+def test_the_store_is_keyed_on_this_file_and_its_javascript(hook, tmp_path) -> None:
     copy = tmp_path / "static_math.py"
     copy.write_text((ROOT / "scripts/chapter/site/static_math.py").read_text() + "\n# changed\n")
+    shutil.copytree(hook.TEMPLATES, tmp_path / "templates")
     spec = importlib.util.spec_from_file_location("static_math_changed", copy)
     changed = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(changed)
     assert changed.engine_key() != hook.engine_key()
+    key = changed.engine_key()
+    with (tmp_path / "templates" / hook.FUNCTIONS).open("a") as script:
+        script.write("// changed\n")
+    assert changed.engine_key() != key
 
 
 # MathJax's own output, before slim(): what the drawings must look exactly like.

@@ -33,6 +33,7 @@ import os
 import shutil
 import signal
 import stat
+import string
 import sys
 import time
 from dataclasses import dataclass, field
@@ -64,6 +65,10 @@ NOTED_OUTPUT = 10_000
 MAX_RESULT_BYTES = 8_000_000
 # The bundle's seed and time limit, beside grade_lab.py, readable by root only.
 SETTINGS = "grading.json"
+# Gradescope's two entry points, kept as files. setup.sh is a string.Template
+# (${sandbox_user}), not Jinja: the bundle's code runs on the autograder's pins alone.
+GRADESCOPE = Path(__file__).parent / "templates" / "gradescope"
+GRADESCOPE_SCRIPTS = ("setup.sh", "run_autograder")
 
 
 # The submission and which of its code runs.
@@ -530,33 +535,20 @@ def bundle_scripts() -> list[str]:
     return sorted(str(path.relative_to(SCRIPTS)) for path in found if path.is_relative_to(SCRIPTS))
 
 
+def bundle_templates() -> list[str]:
+    """The autograder's two scripts as they are kept, as paths under scripts/: the bundle
+    holds every file grade_lab reads, as well as the scripts made from them."""
+    return [str((GRADESCOPE / name).relative_to(SCRIPTS)) for name in GRADESCOPE_SCRIPTS]
+
+
 def bundle_files(seed: int, timeout: int) -> dict[str, bytes]:
     """The autograder's files: scripts, the hashed lock, settings, setup.sh, run_autograder."""
-    files = {name: (SCRIPTS / name).read_bytes() for name in bundle_scripts()}
+    files = {name: (SCRIPTS / name).read_bytes() for name in bundle_scripts() + bundle_templates()}
     files["requirements.txt"] = (SCRIPTS.parent / "requirements-grader.txt").read_bytes()
     files[SETTINGS] = json.dumps({"seed": seed, "timeout": timeout}).encode()
-    files["setup.sh"] = (
-        "#!/usr/bin/env bash\n"
-        "# Gradescope runs this once, as root, when it builds the autograder's image\n"
-        "# (base image: Ubuntu 22.04, whose python3 is 3.10).\n"
-        "set -euo pipefail\n"
-        "apt-get update\n"
-        "apt-get install -y --no-install-recommends python3 python3-venv util-linux\n"
-        "python3 -m venv /autograder/venv\n"
-        "/autograder/venv/bin/pip install --no-cache-dir --require-hashes "
-        "-r /autograder/source/requirements.txt\n"
-        f"id -u {lab_sandbox.SANDBOX_USER} >/dev/null 2>&1 || "
-        f"useradd --system --no-create-home --shell /usr/sbin/nologin {lab_sandbox.SANDBOX_USER}\n"
-        "chmod -R go-rwx /autograder/source\n"
-    ).encode()
-    files["run_autograder"] = (
-        b"#!/bin/sh\n"
-        b"# Gradescope runs this for each submission; AUTOGRADER_ROOT moves /autograder (tests).\n"
-        b'root="${AUTOGRADER_ROOT:-/autograder}"\n'
-        b"# The reference code and the seed: the grader's alone.\n"
-        b'chmod -R go-rwx "$root/source"\n'
-        b'exec "$root/venv/bin/python" "$root/source/grade_lab.py" --autograder-root "$root"\n'
-    )
+    setup = string.Template((GRADESCOPE / "setup.sh").read_text(encoding="utf-8"))
+    files["setup.sh"] = setup.substitute(sandbox_user=lab_sandbox.SANDBOX_USER).encode()
+    files["run_autograder"] = (GRADESCOPE / "run_autograder").read_bytes()
     return files
 
 

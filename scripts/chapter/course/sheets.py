@@ -1,6 +1,6 @@
 """The printed side of the course kit: each student's sheet, the grader's key book, the
 fonts they need and the Chromium that prints them. The pages are Jinja templates in
-scripts/templates/; the numbers come from variants.py."""
+templates/ beside this file; the numbers come from variants.py."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from pathlib import Path
 import jinja2
 import numpy as np
 
+from chapter.shared import templates
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PAPERS = {"a4": "A4", "letter": "Letter"}
 MARGIN = {"top": "14mm", "bottom": "14mm", "left": "16mm", "right": "16mm"}
@@ -37,12 +39,7 @@ CHROMIUM_PLACES = (
 
 
 def _environment(autoescape: bool) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=autoescape,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
+    env = templates.environment(TEMPLATES, autoescape)
     env.filters["md"] = markdown_text
     return env
 

@@ -37,22 +37,8 @@ BEGIN = re.compile(
 END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
 
 
-# How the lab is graded, stated at the end of the student version's first cell.
-GRADING_RULES = """
-
-**How your lab is graded.** The grader runs every code cell of your notebook in order,
-as Run All does, cells you added included, then calls each exercise's function on
-hidden cases with other sizes than the checks here. It runs your code as a separate
-user with limits on time, memory and output, and nothing your code prints or writes
-counts: only what your functions return. Whole numbers may be Python ints, NumPy
-integers or floats with nothing after the point, as the checks here accept. Any package
-Colab offers (NumPy, SciPy, pandas, Matplotlib) may be imported. Each exercise earns
-the share of its answer points that matches the share of hidden cases it gets right;
-the two efficient kernels and the wavefront earn one more point when they also avoid
-an n x n array and a Python loop over queries or cells, however that is measured, and
-a slow but correct one loses only that point. An exercise that calls one of your
-earlier functions is graded again with the chapter's version of that function when
-yours failed, so one mistake costs once."""
+# How the lab is graded, a paragraph added at the end of the student version's first cell.
+GRADING_RULES = Path(__file__).parent / "templates" / "grading_rules.md"
 
 
 class MarkerError(ValueError):
@@ -104,7 +90,7 @@ def student_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
     if not regions:
         raise MarkerError("no ### BEGIN SOLUTION regions found")
     if student.cells and student.cells[0].cell_type == "markdown":
-        student.cells[0].source += GRADING_RULES
+        student.cells[0].source += "\n\n" + GRADING_RULES.read_text(encoding="utf-8").rstrip("\n")
     return student
 
 

@@ -474,10 +474,8 @@ class Staging:
 
     def write(self, folder: str, files: dict[str, bytes]) -> None:
         try:
-            (self.path / folder).mkdir(parents=True, exist_ok=True)
-            write_files(self.path / folder, files)
-        except OSError as error:
-            raise UnsafePath(f"cannot write {self.out}: {error.strerror or error}") from None
+            # write_files makes the subfolders, each checked to be a real folder.
+            write_files(self.path, {str(Path(folder, name)): data for name, data in files.items()})
         except UnsafePath as error:
             # The reason, without the name of the temporary folder it happened in.
             raise UnsafePath(f"cannot write {self.out}: {str(error).rsplit(': ', 1)[-1]}") from None
@@ -489,7 +487,9 @@ class Staging:
         os.umask(umask)
         try:
             os.chmod(self.path, 0o777 & ~umask)
-            # rename() replaces an empty folder, and fails on anything else that appeared.
+            # rename() replaces an empty folder, and fails on anything else that appeared
+            # (a file, a symlink, a folder with files): the one write of a whole folder,
+            # which safe_files does not do.
             os.rename(self.path, self.out)
         except OSError as error:
             raise UnsafePath(f"cannot write {self.out}: {error.strerror or error}") from None

@@ -9,7 +9,6 @@ the chapter at its place in the PDF.
 from __future__ import annotations
 
 import argparse
-import html
 import io
 import os
 import shutil
@@ -27,12 +26,17 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin
 
+from markupsafe import Markup
+
+from chapter.shared import templates
 from chapter.shared.cli import ArgumentParser, fail
 from chapter.shared.paths import ROOT
+from chapter.shared.safe_files import UnsafePath, check_target, write_file
 from chapter.shared.server import CHROMIUM, CHROMIUM_ARGS, page_urls, serve
 
 CONFIG = ROOT / "mkdocs.yml"
 CITATION = ROOT / "CITATION.cff"
+TEMPLATES = Path(__file__).parent / "templates"
 
 MARGIN_MM = {"top": 18, "bottom": 20, "left": 16, "right": 16}
 
@@ -57,54 +61,19 @@ class Paper:
 PAPERS = {"a4": Paper("A4", 210, 297), "letter": Paper("Letter", 215.9, 279.4)}
 # A page counts as printed once its math is typeset and its images are in.
 # MathJax is optional: a site that renders math at build time has no MathJax.
-PAGE_READY = """async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await MathJax.startup.promise;
-  }
-  const images = [...document.images];
-  for (const img of images) img.loading = 'eager';
-  await Promise.all(images.map((img) => img.complete ? null :
-    new Promise((resolve) => { img.onload = img.onerror = resolve; })));
-  await document.fonts.ready;
-}"""
+PAGE_READY = (TEMPLATES / "page_ready.js").read_text(encoding="utf-8")
 # The page laid out as on paper, before it is printed: every collapsible block open,
 # and a display formula still wider than the column drawn smaller to fit it (the
 # zoom of each one is returned), rather than Chromium shrinking the whole page.
-FIT_TO_PAPER = """() => {
-  for (const block of document.querySelectorAll('details')) block.open = true;
-  const zooms = [];
-  for (const box of document.querySelectorAll('.md-typeset mjx-container[display="true"]')) {
-    const holder = getComputedStyle(box.parentElement);
-    const room = box.parentElement.clientWidth - parseFloat(holder.paddingLeft)
-      - parseFloat(holder.paddingRight);
-    const need = Math.max(box.scrollWidth, box.getBoundingClientRect().width);
-    if (need > room + 0.5) {
-      box.style.zoom = room / need;
-      zooms.push(room / need);
-    }
-  }
-  return zooms;
-}"""
+FIT_TO_PAPER = (TEMPLATES / "fit_to_paper.js").read_text(encoding="utf-8")
 # Every link to the site, the page's own anchors included, is printed as its
 # published address, which make_pdf then points at the PDF's own pages when it
 # names one of them (those need no printed address; the site's other files do).
 # Chromium makes a named destination only for a place that a same-page link
 # points at, so hidden links to the anchors that any page links to make one each.
-PRINT_LINKS = """([local, published, inPdf, anchors]) => {
-  for (const link of document.querySelectorAll('a[href]')) {
-    if (link.href.startsWith(local)) {
-      const path = link.href.slice(local.length);
-      link.href = published + path;
-      if (inPdf.includes(path.split('#')[0])) link.classList.add('print-bare-link');
-    }
-  }
-  for (const id of anchors) {
-    const link = document.createElement('a');
-    link.href = '#' + encodeURIComponent(id);
-    link.hidden = true;
-    document.body.append(link);
-  }
-}"""
+PRINT_LINKS = (TEMPLATES / "print_links.js").read_text(encoding="utf-8")
+# The title page, the contents and the page numbers, printed from these.
+_PAGES = templates.environment(TEMPLATES, autoescape=True)
 
 
 @dataclass
@@ -206,29 +175,17 @@ def citation_data() -> dict:
 
 def title_page_html(cff: dict, copyright_html: str) -> str:
     """The title page: title, version and date, licence, and how to cite."""
-    released = date.fromisoformat(str(cff["date-released"]))
     authors = ", ".join(
         a.get("name") or f"{a['given-names']} {a['family-names']}" for a in cff["authors"]
     )
-    cite = f"{authors} ({released.year}). {cff['title']} (version {cff['version']}). {cff['url']}"
-    e = html.escape
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><style>
-      body {{ font-family: sans-serif; color: #000; margin: 0; }}
-      .title {{ margin-top: 30%; }}
-      h1 {{ font-size: 26pt; font-weight: 400; margin: 0 0 0.5em; }}
-      p {{ font-size: 11pt; line-height: 1.5; }}
-      .meta {{ margin-top: 3em; }}
-      a {{ color: inherit; }}
-      .licence a::after {{ content: " (" attr(href) ")"; font-size: 9pt; }}
-    </style></head><body><div class="title">
-      <h1>{e(cff["title"])}</h1>
-      <p>{e(authors)}</p>
-      <div class="meta">
-        <p>Version {e(str(cff["version"]))}, {released:%d %B %Y}</p>
-        <p class="licence">Licence: {copyright_html}</p>
-        <p>How to cite: {e(cite)}</p>
-        <p>Online: <a href="{e(cff["url"])}">{e(cff["url"])}</a></p>
-      </div></div></body></html>"""
+    return _PAGES.get_template("title_page.html.j2").render(
+        title=cff["title"],
+        authors=authors,
+        version=cff["version"],
+        released=date.fromisoformat(str(cff["date-released"])),
+        copyright=Markup(copyright_html),
+        url=cff["url"],
+    )
 
 
 def contents_html(pages: list[NavPage], numbers: list[int], published: str) -> str:
@@ -237,37 +194,26 @@ def contents_html(pages: list[NavPage], numbers: list[int], published: str) -> s
     for page, number in zip(pages, numbers, strict=True):
         for depth, section in enumerate(page.sections):
             if shown[: depth + 1] != page.sections[: depth + 1]:
-                rows.append(
-                    f'<li class="section" style="margin-left:{depth * 1.5}em">'
-                    f"{html.escape(section)}</li>"
-                )
+                rows.append({"depth": depth, "title": section, "number": None})
         shown = page.sections
         rows.append(
-            f'<li style="margin-left:{len(page.sections) * 1.5}em">'
-            f'<a href="{html.escape(published + page.path)}">{html.escape(page.title)}</a>'
-            f"<span>{number}</span></li>"
+            {
+                "depth": len(page.sections),
+                "title": page.title,
+                "href": published + page.path,
+                "number": number,
+            }
         )
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><style>
-      body {{ font-family: sans-serif; color: #000; margin: 0; }}
-      h1 {{ font-size: 20pt; font-weight: 400; }}
-      ul {{ list-style: none; padding: 0; font-size: 12pt; }}
-      li {{ display: flex; justify-content: space-between; margin: 0.6em 0;
-            border-bottom: 1px dotted #888; }}
-      li.section {{ border: none; font-weight: 700; }}
-      a {{ color: inherit; text-decoration: none; }}
-    </style></head><body><h1>Contents</h1><ul>{"".join(rows)}</ul></body></html>"""
+    return _PAGES.get_template("contents.html.j2").render(rows=rows)
 
 
 def numbers_html(first: int, count: int, paper: Paper) -> str:
     """One sheet per page, blank but for its number at the foot."""
-    height = f"{paper.height_mm - 1}mm"  # a hair under the sheet, or each spills onto two
-    sheets = "".join(f'<div class="sheet"><span>{first + i}</span></div>' for i in range(count))
-    return f"""<!doctype html><html><head><meta charset="utf-8"><style>
-      @page {{ size: {paper.name}; margin: 0; }}
-      body {{ margin: 0; font-family: sans-serif; font-size: 9pt; color: #555; }}
-      .sheet {{ height: {height}; position: relative; break-after: page; overflow: hidden; }}
-      .sheet span {{ position: absolute; bottom: 9mm; width: 100%; text-align: center; }}
-    </style></head><body>{sheets}</body></html>"""
+    return _PAGES.get_template("page_numbers.html.j2").render(
+        paper=paper.name,
+        height=f"{paper.height_mm - 1}mm",
+        numbers=range(first, first + count),
+    )
 
 
 def print_html(browser, content: str, paper: Paper) -> bytes:
@@ -583,22 +529,11 @@ def check_out(parser: argparse.ArgumentParser, text: str) -> Path:
             fail(parser, "--out", f"{out} is a folder; name a file in it")
         if not stat.S_ISREG(mode):
             fail(parser, "--out", f"{out} is not a regular file")
-    return out
-
-
-def write_atomically(out: Path, data: bytes) -> None:
-    """Write data to out through a temporary file in the same folder and a rename."""
-    fd, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a PDF is not
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        check_target(out)  # a read-only file or folder, before minutes of printing
+    except UnsafePath as error:
+        fail(parser, "--out", str(error))
+    return out
 
 
 class _Once(argparse.Action):
@@ -665,7 +600,9 @@ def main(argv: list[str] | None = None) -> int:
         config_file = Path(config.config_file_path)
         with workspace() as work, built_site(args.site, work, config_file) as site:
             data = make_pdf(site, config, PAPERS[args.paper])
-            write_atomically(out, data)
+            write_file(out, data)
+    except UnsafePath as error:  # out changed while the chapter printed
+        fail(parser, "--out", str(error))
     except Stopped as stop:
         name = signal.Signals(stop.signum).name
         sys.stderr.write(

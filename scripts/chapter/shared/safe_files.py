@@ -6,6 +6,9 @@ folder, a device or a named pipe is never replaced, and never opened (opening
 a named pipe for writing waits for a reader forever). A file is written whole
 or not at all: into a temporary file beside it, flushed to disk, then renamed
 over the target, so a full disk leaves the old file as it was.
+
+The built site's files are MkDocs' to write: the build hands it their content
+(File.generated) and it writes them into the site folder it builds.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ parse fails the build, naming the page and the formula.
 
 Drawings are kept on disk between builds, in .cache/math beside mkdocs.yml (the
 environment variable MATH_CACHE_DIR points them elsewhere), keyed on the TeX,
-the display mode, this file and the versions of MathJax and V8. A build that
-finds every formula there never starts V8.
+the display mode, this file, its JavaScript (templates/) and the versions of
+MathJax and V8. A build that finds every formula there never starts V8.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
+from chapter.shared import templates
 from chapter.shared.safe_files import UnsafePath, read_input, write_file
 
 log = logging.getLogger("mkdocs.hooks.static_math")
@@ -43,74 +44,11 @@ CACHE_LIMIT = 64 * 2**20
 # The MathJax components the build needs; the TeX input has every extension built in.
 COMPONENTS = ("adaptors/liteDOM", "input/tex-full", "output/svg", "a11y/assistive-mml")
 
-SETUP = """
-var MathJax = {
-  loader: {
-    paths: {mathjax: 'es5'},
-    load: %(load)s,
-    require: function (file) {
-      (0, eval)(SOURCES[file.replace(/^es5\\//, '').replace(/\\.js$/, '')]);
-    },
-  },
-  tex: {
-    // An explicit \\tag{..} still shows; 'none' only stops MathJax from numbering
-    // align and equation on its own, which one formula at a time would count as (1).
-    tags: 'none',
-    // Without these two, a typo renders as red text instead of failing the build.
-    packages: {'[-]': ['noerrors', 'noundefined']},
-    formatError: function (jax, error) { throw new Error(error.message); },
-  },
-  svg: {fontCache: 'global', displayAlign: 'left'},
-  startup: {typeset: false},
-};
-"""
-
-FUNCTIONS = """
-// What MathJax writes for its own interactive tools, which a static page has none of.
-var UNUSED = ['data-c', 'data-mjx-texclass'];
-
-// Drops what draws nothing, so pages are lighter and quicker to index: MathJax's
-// bookkeeping attributes and a <g> around a single glyph (its transform moves onto the
-// glyph). mtable keeps its name: the stylesheet lays out tables by it. Glyphs keep
-// xlink:href: Material's instant navigation reassigns every element's href property,
-// which on an SVG <use> is read-only.
-function slim(adaptor, node) {
-  adaptor.childNodes(node).slice().forEach(function (child) {
-    if (adaptor.kind(child) !== '#text') slim(adaptor, child);
-  });
-  UNUSED.forEach(function (name) { adaptor.removeAttribute(node, name); });
-  if (adaptor.getAttribute(node, 'data-mml-node') !== 'mtable') {
-    adaptor.removeAttribute(node, 'data-mml-node');
-  }
-  var children = adaptor.childNodes(node);
-  var names = adaptor.allAttributes(node).map(function (a) { return a.name; });
-  if (adaptor.kind(node) === 'g' && children.length === 1 && adaptor.kind(children[0]) === 'use'
-      && !adaptor.getAttribute(children[0], 'transform')
-      && names.every(function (name) { return name === 'transform'; })) {
-    if (names.length) {
-      adaptor.setAttribute(children[0], 'transform', adaptor.getAttribute(node, 'transform'));
-    }
-    adaptor.replace(children[0], node);
-  }
-}
-
-function render(tex, display) {
-  // Each formula on its own: no equation numbers or labels carried over from the last.
-  MathJax.texReset();
-  var adaptor = MathJax.startup.adaptor;
-  var node = MathJax.tex2svg(tex, {display: display});
-  slim(adaptor, node);
-  var html = adaptor.outerHTML(node);
-  // The global font cache maps each glyph id to its outline, for every glyph drawn so far.
-  var cache = MathJax.startup.output.fontCache.cache;
-  var glyphs = {};
-  html.replace(/xlink:href="#([^"]+)"/g, function (use, id) { glyphs[id] = cache.get(id); });
-  return JSON.stringify({html: html, glyphs: glyphs});
-}
-function stylesheet() {
-  return MathJax.startup.adaptor.textContent(MathJax.svgStylesheet());
-}
-"""
+# The JavaScript run in V8 beside MathJax: its configuration (a template given the
+# components to load) and the functions Python calls. They change the drawings too.
+TEMPLATES = Path(__file__).parent / "templates"
+SETUP = "mathjax_setup.js.j2"
+FUNCTIONS = "mathjax_functions.js"
 
 # Arithmatex escapes < in TeX, so a formula never holds the closing tag.
 ARITHMATEX = re.compile(r'<(?P<tag>span|div) class="arithmatex">(?P<body>.*?)</(?P=tag)>', re.S)
@@ -144,10 +82,11 @@ class MathEngine:
         }
         self._v8 = MiniRacer()
         self._v8.eval("var SOURCES = " + json.dumps(sources) + ";")
-        self._v8.eval(SETUP % {"load": json.dumps(list(COMPONENTS))})
+        setup = templates.environment(TEMPLATES, autoescape=False).get_template(SETUP)
+        self._v8.eval(setup.render(load=json.dumps(list(COMPONENTS))))
         self._v8.eval((es5 / "startup.js").read_text(encoding="utf-8"))
         self._v8.eval("MathJax.startup.promise").get(timeout=30)
-        self._v8.eval(FUNCTIONS)
+        self._v8.eval((TEMPLATES / FUNCTIONS).read_text(encoding="utf-8"))
 
     def render(self, tex: str, display: bool) -> Drawing:
         """One formula's <mjx-container> and the glyph outlines it uses, by id.
@@ -202,8 +141,11 @@ def _math() -> MathEngine:
 
 
 def engine_key() -> str:
-    """What the drawings depend on besides the TeX: this file, MathJax and V8."""
+    """What the drawings depend on besides the TeX: this file, its JavaScript, MathJax
+    and V8."""
     hasher = hashlib.sha256(Path(__file__).read_bytes())
+    for name in (SETUP, FUNCTIONS):
+        hasher.update((TEMPLATES / name).read_bytes())
     for package in ("django-static-mathjax", "mini-racer"):
         hasher.update(f"{package}=={metadata.version(package)}".encode())
     return hasher.hexdigest()[:32]
