@@ -13,8 +13,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from registry_cases import explorer_params
 
-from chapter.model.attention import DRAW_MAX, PATTERNS, TABLE_N, TABLES, markdown_table, row_counts
+from chapter.model.attention import (
+    DRAW_MAX,
+    PATTERNS,
+    TABLE_N,
+    markdown_table,
+    row_counts,
+    table_entries,
+)
 from chapter.model.expressions import evaluate, expression_tree
 from chapter.site import explorer_data
 
@@ -26,19 +34,6 @@ def brute_mask(pattern, n: int, **params: int) -> np.ndarray:
         [[bool(evaluate(tree, {"i": i, "j": j, **params})) for j in range(n)] for i in range(n)],
         dtype=bool,
     ).reshape(n, n)
-
-
-def explorer_params(pattern) -> list[dict[str, int]]:
-    """Every parameter combination the explorer accepts (c at most l)."""
-    combos: list[dict[str, int]] = [{}]
-    for p in pattern.params:
-        combos = [
-            {**combo, p.name: value}
-            for combo in combos
-            for value in range(p.low, p.high + 1)
-            if p.at_most is None or value <= combo[p.at_most]
-        ]
-    return combos
 
 
 @pytest.mark.slow
@@ -129,8 +124,8 @@ def test_glance_table_numbers_are_brute_force_mask_sums() -> None:
     labels = ["Full", "Causal", r"Strided, \(t = 3\)", r"Windowed, \(w = 4\)"]
     assert [row[0] for row in rows] == labels
     n = TABLE_N
-    for row, (name, params) in zip(rows, TABLES["glance"], strict=True):
-        total = int(brute_mask(PATTERNS[name], n, **params).sum())
+    for row, (pattern, params) in zip(rows, table_entries("glance"), strict=True):
+        total = int(brute_mask(pattern, n, **params).sum())
         assert row[3] == str(total)
         assert row[4] == f"{round(100 * total / n**2)}%"
     assert [row[3] for row in rows] == ["144", "78", "42", "30"]
