@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from chapter.model.attention import PATTERNS, WINDOW_NAMES, Pattern
+from chapter.model.attention import PATTERNS, WINDOW_NAMES, Pattern, Practice
 from chapter.model.expression_tex import tex
 from chapter.model.expressions import evaluate, expression_tree
 from chapter.model.rnn2d import (
@@ -331,10 +331,9 @@ RNN2D = (
 )
 
 
-def pattern_question(pattern: Pattern) -> Question:
+def pattern_question(pattern: Pattern, practice: Practice) -> Question:
     """The count question a registry entry asks for with its `practice`: n and each
     parameter drawn over its range (n past every parameter)."""
-    assert pattern.practice is not None
     draws = [
         Draw(p.name, str(max(p.low, 1)), p.at_most or str(min(p.high, DRAW_HIGH)))
         for p in pattern.params
@@ -349,16 +348,16 @@ def pattern_question(pattern: Pattern) -> Question:
         " computed?",
         (*draws, Draw("n", low, "60")),
         pattern.closed_form,
-        tuple(Mistake(text, diagnosis) for text, diagnosis in pattern.practice.mistakes),
-        pattern.practice.hint,
+        tuple(Mistake(text, diagnosis) for text, diagnosis in practice.mistakes),
+        practice.hint,
         pattern.where,
-        pattern.practice.require,
+        practice.require,
     )
 
 
 def questions() -> tuple[Question, ...]:
     """Every practice question, with one for each registry entry that asks for one."""
-    asked = tuple(pattern_question(p) for p in PATTERNS.values() if p.practice is not None)
+    asked = tuple(pattern_question(p, p.practice) for p in PATTERNS.values() if p.practice)
     return ATTENTION + asked + RNN2D
 
 
