@@ -19,11 +19,13 @@ from chapter.model.attention import (
     DRAW_MAX,
     PATTERNS,
     TABLE_N,
+    TABLES,
     markdown_table,
     row_counts,
     table_entries,
 )
 from chapter.model.expressions import evaluate, expression_tree
+from chapter.model.practice import questions
 from chapter.site import explorer_data
 
 
@@ -158,3 +160,26 @@ def test_the_explorer_script_holds_no_pattern(built_site: Path) -> None:
         assert f'"{name}"' not in script and f"{name}:" not in script, name
     # The shapes the mask rules took when the script had its own copy of them.
     assert not re.search(r"j\s*<=\s*i|i\s*-\s*j|Math\.floor\([ij]\s*/", script), "a mask rule"
+
+
+@pytest.mark.parametrize("name", [p.name for p in PATTERNS.values() if p.heads])
+def test_heads_split_the_mask_into_parts_it_holds(name: str) -> None:
+    """A pattern declared as a union of heads is exactly that union; the figures draw it so."""
+    pattern = PATTERNS[name]
+    for params in explorer_params(pattern)[::5]:
+        for n in (1, 7, 12, 33):
+            mask, heads = pattern.mask(n, **params), pattern.head_masks(n, **params)
+            assert (np.logical_or.reduce(heads) == mask).all(), (n, params)
+            assert all((head <= mask).all() for head in heads), (n, params)
+
+
+def test_each_entry_names_known_tables_with_its_own_parameters() -> None:
+    for pattern in PATTERNS.values():
+        for table, params in pattern.tables.items():
+            assert table in TABLES, (pattern.name, table)
+            assert tuple(params) == pattern.param_names, (pattern.name, table)
+
+
+def test_practice_question_names_are_unique() -> None:
+    names = [q.name for q in questions()]
+    assert len(names) == len(set(names)), names
