@@ -36,34 +36,45 @@ from chapter.model.practice import answer, every_draw, mistakes, practice_data, 
 from chapter.site import notation_rows
 from chapter.site.explorer_data import explorer_data
 
-# Every g-th earlier key, back to the first: the token itself and a dilated look-back.
-GAP = Param("g", "Gap g", 1, 2, "distance between two keys a token sees")
+
+def free_letter() -> str:
+    """A letter no pattern, notation row or derivation of the chapter uses yet."""
+    used = set(notation_table()).union(*local_letters().values())
+    for pattern in PATTERNS.values():
+        used |= {p.page_symbol for p in pattern.params} | {name for name, _ in pattern.where}
+    return next(c for c in "zyxvukhgfb" if c not in used | {"n", "i", "j"})
+
+
+# Every g-th earlier key, back to the first: the token itself and a dilated look-back,
+# with g a letter nothing else uses, so that real patterns added later leave it free.
+G = free_letter()
+GAP = Param(G, f"Gap {G}", 1, 2, "distance between two keys a token sees")
 DILATED = Pattern(
     name="throwaway-dilated",
     label="Throw-away dilated",
     params=(GAP,),
-    rule="j <= i and (i - j) % g == 0",
-    closed_form="n + g * q * (q - 1) / 2 + r * q",
-    where=(("q", "n // g"), ("r", "n % g")),
-    row_rule="(i - 1) // g + 1",
-    tex=r"n + g\,q(q-1)/2 + r q",
-    row_tex=r"\lfloor (i-1)/g \rfloor + 1",
-    time_tex=r"\Theta(n^2 d/g)",
-    memory_tex=r"\Theta(n^2/g)",
+    rule=f"j <= i and (i - j) % {G} == 0",
+    closed_form=f"n + {G} * q * (q - 1) / 2 + r * q",
+    where=(("q", f"n // {G}"), ("r", f"n % {G}")),
+    row_rule=f"(i - 1) // {G} + 1",
+    tex=rf"n + {G}\,q(q-1)/2 + r q",
+    row_tex=rf"\lfloor (i-1)/{G} \rfloor + 1",
+    time_tex=rf"\Theta(n^2 d/{G})",
+    memory_tex=rf"\Theta(n^2/{G})",
     heads=(
         Head("the token itself", "j == i"),
-        Head("every g-th earlier key", "j < i and (i - j) % g == 0"),
+        Head("every earlier key a gap apart", f"j < i and (i - j) % {G} == 0"),
     ),
-    tables={"glance": {"g": 2}},
+    tables={"glance": {G: 2}},
     practice=Practice(
-        "Row i sees itself and every g-th key before it.",
-        (("n * n", "That is full attention: a row sees only every g-th earlier key."),),
+        "Row i sees itself and every key a whole number of gaps before it.",
+        (("n * n", "That is full attention: a row sees only some earlier keys."),),
     ),
 )
 # The page text and nav line of the checklist: a page of Problem 1.
-PAGE = r"""# Throw-away dilated attention
+PAGE = rf"""# Throw-away dilated attention
 
-Row \(i\) computes \(\lfloor (i-1)/g \rfloor + 1\) scores.
+Row \(i\) computes \(\lfloor (i-1)/{G} \rfloor + 1\) scores.
 """
 NAV_LINE = {"1.1 Throw-away dilated attention": "throwaway-dilated.md"}
 
@@ -77,25 +88,25 @@ def dilated(monkeypatch: pytest.MonkeyPatch) -> Pattern:
 def test_the_entry_counts_its_own_mask() -> None:
     for g in range(1, 6):
         for n in range(1, 25):
-            mask = DILATED.mask(n, g=g)
-            assert mask.sum() == DILATED.count(n, g=g), (n, g)
-            rows = [DILATED.row_count(i, n, g=g) for i in range(1, n + 1)]
+            mask = DILATED.mask(n, g)
+            assert mask.sum() == DILATED.count(n, g), (n, g)
+            rows = [DILATED.row_count(i, n, g) for i in range(1, n + 1)]
             assert mask.sum(axis=1).tolist() == rows, (n, g)
 
 
 def test_the_grid_command_offers_counts_and_draws_it(dilated: Pattern, command) -> None:
     status, out, _ = command("attention_grid", ["--help"])
-    assert status == 0 and dilated.name in out and "--g" in out
-    args = ["--pattern", dilated.name, "--n", "12", "--g", "2", "--out", "grid.svg"]
+    assert status == 0 and dilated.name in out and f"--{G}" in out
+    args = ["--pattern", dilated.name, "--n", "12", f"--{G}", "2", "--out", "grid.svg"]
     status, out, err = command("attention_grid", args)
     assert status == 0, err
-    assert out.splitlines()[-1] == str(dilated.count(12, g=2))
+    assert out.splitlines()[-1] == str(dilated.count(12, 2))
     status, _, err = command("attention_grid", ["--pattern", dilated.name, "--n", "12"])
-    assert status == 2 and "--g" in err
+    assert status == 2 and f"--{G}" in err
 
 
 def test_the_figures_draw_its_heads(dilated: Pattern) -> None:
-    grid = Grid(dilated.name, 12, {"g": 2})
+    grid = Grid(dilated.name, 12, {G: 2})
     drawn = layers(grid)
     assert [layer.label for layer in drawn] == [head.label for head in dilated.heads]
     assert (np.logical_or.reduce([layer.cells for layer in drawn]) == grid.mask).all()
@@ -104,33 +115,34 @@ def test_the_figures_draw_its_heads(dilated: Pattern) -> None:
 def test_the_explorer_data_evaluates_it(dilated: Pattern) -> None:
     data = json.loads(json.dumps(explorer_data()))
     (entry,) = (p for p in data["patterns"] if p["name"] == dilated.name)
-    assert [p["name"] for p in entry["params"]] == ["g"]
+    assert [p["name"] for p in entry["params"]] == [G]
     for n, g in [(1, 1), (12, 2), (17, 5)]:
-        env = {"n": n, "g": g}
+        env = {"n": n, G: g}
         for helper in entry["where"]:
             env[helper["name"]] = evaluate(helper["tree"], env)
-        assert evaluate(entry["closedForm"]["tree"], env) == dilated.count(n, g=g)
+        assert evaluate(entry["closedForm"]["tree"], env) == dilated.count(n, g)
 
 
 def test_the_patterns_table_lists_it(dilated: Pattern) -> None:
     last = markdown_table("glance").splitlines()[-1]
-    assert last.startswith(r"| Throw-away dilated, \(g = 2\) |")
-    assert f"| {dilated.count(TABLE_N, g=2)} |" in last
+    assert last.startswith(rf"| Throw-away dilated, \({G} = 2\) |")
+    assert f"| {dilated.count(TABLE_N, 2)} |" in last
 
 
 def test_the_practice_pool_asks_about_it(dilated: Pattern) -> None:
     (question,) = (q for q in questions() if q.name == f"{dilated.name}-count")
     assert question.name in [q["name"] for q in practice_data()["questions"]]
     for env in every_draw(question):
-        expected = dilated.mask(env["n"], g=env["g"]).sum()
+        expected = dilated.mask(env["n"], env[G]).sum()
         assert answer(question, env) == expected
         assert expected not in mistakes(question, env)
 
 
 def test_the_notation_page_lists_its_parameter(dilated: Pattern) -> None:
-    (row,) = notation_rows.rows(DOCS.joinpath("notation.md").read_text()).splitlines()
-    assert row.startswith(r"| \(g\) | distance between two keys a token sees (Throw-away")
-    assert notation_table()["g"] == {"Problem 1"}
+    rows = notation_rows.rows(DOCS.joinpath("notation.md").read_text()).splitlines()
+    start = rf"| \({G}\) | distance between two keys a token sees (Throw-away dilated) |"
+    assert [row for row in rows if row.startswith(start)]
+    assert notation_table()[G] == {"Problem 1"}
 
 
 def test_its_page_joins_the_notation_check(dilated: Pattern, tmp_path: Path) -> None:
