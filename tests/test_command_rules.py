@@ -22,9 +22,8 @@ from conftest import run_script
 
 from chapter.figures import bench as bench_figures
 from chapter.figures import catalog as make_figures
-from chapter.figures import grid as attention_grid
 from chapter.model import bench
-from chapter.model.attention import PATTERNS
+from chapter.model.attention import parameters
 
 FIGURE_COMMANDS = ("make_figures", "attention_figures", "rnn2d_figures", "bench_figures")
 
@@ -67,8 +66,7 @@ HOSTILE_NUMBERS = {
 def grid_parameter_lines() -> list[tuple[str, list[str], str]]:
     """For each parameter of the registry, a grid command line with V in its place."""
     lines = []
-    for name, (_, owners) in attention_grid.registry_params().items():
-        pattern = PATTERNS[owners[0]]
+    for name, (_, (pattern, *_)) in parameters().items():
         given = [(f"--{p.name}", "V" if p.name == name else str(p.default)) for p in pattern.params]
         args = ["--pattern", pattern.name, "--n", "12", *(a for pair in given for a in pair)]
         lines.append(("attention_grid", args, f"--{name}"))
@@ -83,9 +81,7 @@ NUMERIC = [
     ("rnn2d", ["--n", "32", "--c", "3", "--h", "V"], "--h"),
 ]
 # A look-back of 0 is allowed: the token alone.
-ZERO_ALLOWED = {
-    f"--{name}" for name, (p, _) in attention_grid.registry_params().items() if p.low == 0
-}
+ZERO_ALLOWED = {f"--{name}" for name, (p, _) in parameters().items() if p.low == 0}
 ZERO_NOT_ALLOWED = [
     row for row in NUMERIC if row[0] != "attention_grid" or row[2] not in ZERO_ALLOWED
 ]

@@ -270,6 +270,16 @@ PATTERNS: dict[str, Pattern] = {
 }
 
 
+def parameters() -> dict[str, tuple[Param, tuple[Pattern, ...]]]:
+    """Every parameter of the registry by name, with the patterns that take it, read
+    from PATTERNS when called, so that an entry added later is counted."""
+    params = {p.name: p for pattern in PATTERNS.values() for p in pattern.params}
+    return {
+        name: (p, tuple(pattern for pattern in PATTERNS.values() if name in pattern.param_names))
+        for name, p in params.items()
+    }
+
+
 def full_mask(n: int) -> np.ndarray:
     """Every query attends to every key."""
     return PATTERNS["full"].mask(n)

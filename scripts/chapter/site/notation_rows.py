@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from chapter.model.attention import PATTERNS, Param
+from chapter.model.attention import parameters
 
 # The first cell of a table row that names symbols: \(Q, K, V\) names Q, K and V.
 SYMBOL_CELL = re.compile(r"^\|\s*\\\((?P<math>.+?)\\\)\s*\|", re.M)
@@ -30,20 +30,12 @@ def listed_symbols(notation_markdown: str) -> set[str]:
     }
 
 
-def registry_params() -> dict[str, tuple[Param, list[str]]]:
-    """Each parameter of the registry by page symbol, with the labels of its patterns."""
-    found: dict[str, tuple[Param, list[str]]] = {}
-    for pattern in PATTERNS.values():
-        for p in pattern.params:
-            found.setdefault(p.page_symbol, (p, []))[1].append(pattern.label)
-    return found
-
-
 def rows(notation_markdown: str) -> str:
     """Table rows for the registry parameters the page does not list, in registry order."""
     listed = listed_symbols(notation_markdown)
     return "\n".join(
-        rf"| \({symbol}\) | {p.help} ({', '.join(labels)}) | {FIRST_APPEARS} | {PART} |"
-        for symbol, (p, labels) in registry_params().items()
-        if symbol not in listed
+        rf"| \({p.page_symbol}\) | {p.help} ({', '.join(o.label for o in owners)}) "
+        rf"| {FIRST_APPEARS} | {PART} |"
+        for p, owners in parameters().values()
+        if p.page_symbol not in listed
     )
