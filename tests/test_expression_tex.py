@@ -1,5 +1,6 @@
 """The widgets write the registry's expressions as the pages write math: TeX drawn at build
-time, never Python syntax, and the same TeX the pages use where they state the rule."""
+time, never Python syntax, and the same TeX the pages use where they state the rule. The
+TeX an entry holds for the pages, read back, gives the numbers of its expressions."""
 
 from __future__ import annotations
 
