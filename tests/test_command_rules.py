@@ -23,6 +23,7 @@ from conftest import expect_refusal, run_script, snapshot
 from chapter.figures import bench as bench_figures
 from chapter.figures import catalog as make_figures
 from chapter.model import bench
+from chapter.model.attention import parameters
 
 FIGURE_COMMANDS = ("make_figures", "attention_figures", "rnn2d_figures", "bench_figures")
 
@@ -60,15 +61,30 @@ HOSTILE_NUMBERS = {
     "over the range": "1000001",
 }
 # Each numeric option, in a command line that is valid with a good number in place of V.
+
+
+def grid_parameter_lines() -> list[tuple[str, list[str], str]]:
+    """For each parameter of the registry, a grid command line with V in its place."""
+    lines = []
+    for name, (_, (pattern, *_)) in parameters().items():
+        given = [(f"--{p.name}", "V" if p.name == name else str(p.default)) for p in pattern.params]
+        args = ["--pattern", pattern.name, "--n", "12", *(a for pair in given for a in pair)]
+        lines.append(("attention_grid", args, f"--{name}"))
+    return lines
+
+
 NUMERIC = [
     ("attention_grid", ["--pattern", "strided", "--n", "V", "--t", "3"], "--n"),
-    ("attention_grid", ["--pattern", "strided", "--n", "12", "--t", "V"], "--t"),
-    ("attention_grid", ["--pattern", "windowed", "--n", "12", "--w", "V"], "--w"),
+    *grid_parameter_lines(),
     ("rnn2d", ["--n", "V", "--c", "3", "--h", "16"], "--n"),
     ("rnn2d", ["--n", "32", "--c", "V", "--h", "16"], "--c"),
     ("rnn2d", ["--n", "32", "--c", "3", "--h", "V"], "--h"),
 ]
-ZERO_NOT_ALLOWED = [row for row in NUMERIC if row[2] != "--t"]
+# A look-back of 0 is allowed: the token alone.
+ZERO_ALLOWED = {f"--{name}" for name, (p, _) in parameters().items() if p.low == 0}
+ZERO_NOT_ALLOWED = [
+    row for row in NUMERIC if row[0] != "attention_grid" or row[2] not in ZERO_ALLOWED
+]
 
 BAD = (
     [

@@ -42,12 +42,11 @@ def _question(name: str):
 
 def brute_force(name: str, env: dict) -> int:
     """The quantity a question asks for, counted from masks or the instrumented 2D RNN."""
-    if name == "causal-count":
-        return int(PATTERNS["causal"].mask(env["n"]).sum())
-    if name in ("strided-count", "library-window"):
+    pattern = PATTERNS.get(name.removesuffix("-count"))
+    if name.endswith("-count") and pattern is not None:
+        return int(pattern.mask(env["n"], **{k: env[k] for k in pattern.param_names}).sum())
+    if name == "library-window":
         return int(PATTERNS["strided"].mask(env["n"], t=env["t"]).sum())
-    if name == "windowed-count":
-        return int(PATTERNS["windowed"].mask(env["n"], w=env["w"]).sum())
     if name in ("strided-row", "strided-row-late"):
         return int(PATTERNS["strided"].mask(env["n"], t=env["t"])[env["i"] - 1].sum())
     if name == "rnn2d-steps":
@@ -69,10 +68,8 @@ RNN_COUNTS = {
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.name)
 def test_every_question_has_a_brute_force(question) -> None:
     known = {
-        "causal-count",
-        "strided-count",
+        *(f"{name}-count" for name in PATTERNS),
         "library-window",
-        "windowed-count",
         "strided-row",
         "strided-row-late",
         "rnn2d-steps",

@@ -13,9 +13,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from registry_cases import explorer_params
 
-from chapter.model.attention import DRAW_MAX, PATTERNS, TABLE_N, TABLES, markdown_table, row_counts
+from chapter.model.attention import (
+    DRAW_MAX,
+    PATTERNS,
+    TABLE_N,
+    TABLES,
+    markdown_table,
+    row_counts,
+    table_entries,
+)
 from chapter.model.expressions import evaluate, expression_tree
+from chapter.model.practice import questions
 from chapter.site import explorer_data
 
 
@@ -26,19 +36,6 @@ def brute_mask(pattern, n: int, **params: int) -> np.ndarray:
         [[bool(evaluate(tree, {"i": i, "j": j, **params})) for j in range(n)] for i in range(n)],
         dtype=bool,
     ).reshape(n, n)
-
-
-def explorer_params(pattern) -> list[dict[str, int]]:
-    """Every parameter combination the explorer accepts (c at most l)."""
-    combos: list[dict[str, int]] = [{}]
-    for p in pattern.params:
-        combos = [
-            {**combo, p.name: value}
-            for combo in combos
-            for value in range(p.low, p.high + 1)
-            if p.at_most is None or value <= combo[p.at_most]
-        ]
-    return combos
 
 
 @pytest.mark.slow
@@ -129,8 +126,8 @@ def test_glance_table_numbers_are_brute_force_mask_sums() -> None:
     labels = ["Full", "Causal", r"Strided, \(t = 3\)", r"Windowed, \(w = 4\)"]
     assert [row[0] for row in rows] == labels
     n = TABLE_N
-    for row, (name, params) in zip(rows, TABLES["glance"], strict=True):
-        total = int(brute_mask(PATTERNS[name], n, **params).sum())
+    for row, (pattern, params) in zip(rows, table_entries("glance"), strict=True):
+        total = int(brute_mask(pattern, n, **params).sum())
         assert row[3] == str(total)
         assert row[4] == f"{round(100 * total / n**2)}%"
     assert [row[3] for row in rows] == ["144", "78", "42", "30"]
@@ -163,3 +160,26 @@ def test_the_explorer_script_holds_no_pattern(built_site: Path) -> None:
         assert f'"{name}"' not in script and f"{name}:" not in script, name
     # The shapes the mask rules took when the script had its own copy of them.
     assert not re.search(r"j\s*<=\s*i|i\s*-\s*j|Math\.floor\([ij]\s*/", script), "a mask rule"
+
+
+@pytest.mark.parametrize("name", [p.name for p in PATTERNS.values() if p.heads])
+def test_heads_split_the_mask_into_parts_it_holds(name: str) -> None:
+    """A pattern declared as a union of heads is exactly that union; the figures draw it so."""
+    pattern = PATTERNS[name]
+    for params in explorer_params(pattern)[::5]:
+        for n in (1, 7, 12, 33):
+            mask, heads = pattern.mask(n, **params), pattern.head_masks(n, **params)
+            assert (np.logical_or.reduce(heads) == mask).all(), (n, params)
+            assert all((head <= mask).all() for head in heads), (n, params)
+
+
+def test_each_entry_names_known_tables_with_its_own_parameters() -> None:
+    for pattern in PATTERNS.values():
+        for table, params in pattern.tables.items():
+            assert table in TABLES, (pattern.name, table)
+            assert tuple(params) == pattern.param_names, (pattern.name, table)
+
+
+def test_practice_question_names_are_unique() -> None:
+    names = [q.name for q in questions()]
+    assert len(names) == len(set(names)), names

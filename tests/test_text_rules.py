@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import yaml
 from conftest import ROOT
+
+from chapter.site import notation_rows
 
 DOCS = ROOT / "docs"
 NOTATION = DOCS / "notation.md"
-LAB = DOCS / "lab" / "attention-lab.ipynb"
+SNIPPETS = DOCS / "snippets"
+# A Markdown snippet a page includes, and the leading number of a nav title ("1 ...",
+# "1.2 ..."): the problem a page belongs to.
+SNIPPET = re.compile(r'^\s*--8<-- "([^"]+\.md)"\s*$', re.M)
+NAV_PROBLEM = re.compile(r"^(\d+)[.\s]")
+PATTERN_SYMBOLS = "<!-- chapter:pattern-symbols -->"
 
 MARKER = re.compile(r"<!--\s*chapter:.*?-->", re.S)
 SOLUTION_TITLE = re.compile(r'^\s*\?\?\?\+?\s+success\b\s*(?:"([^"]*)")?', re.M)
@@ -117,9 +127,9 @@ def math_spans(text: str, dollars: bool = False) -> list[str]:
     return [m for pattern in patterns for m in re.findall(pattern, text, re.S)]
 
 
-def lab_parts() -> dict[str, str]:
-    """The lab's Markdown cells, split into parts A-B (attention) and C (the 2D RNN)."""
-    cells = json.loads(LAB.read_text(encoding="utf-8"))["cells"]
+def lab_parts(notebook: Path) -> dict[str, str]:
+    """A lab notebook's Markdown cells, split into parts A-B (attention) and C (the 2D RNN)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     parts, current = {"lab A–B": [], "lab C": []}, "lab A–B"
     for cell in cells:
         if cell["cell_type"] != "markdown":
@@ -133,30 +143,60 @@ def lab_parts() -> dict[str, str]:
     return {name: "\n\n".join(texts) for name, texts in parts.items()}
 
 
+def nav_pages(items: list) -> Iterator[tuple[str, str]]:
+    """(nav title, page) for every page of mkdocs.yml's nav, in order."""
+    for item in items:
+        for title, value in item.items() if isinstance(item, dict) else [("", item)]:
+            if isinstance(value, list):
+                yield from nav_pages(value)
+            else:
+                yield title, value
+
+
+def page_markdown(path: Path) -> str:
+    """A page's Markdown with the Markdown snippets it includes inlined."""
+    text = path.read_text(encoding="utf-8")
+    return SNIPPET.sub(lambda m: page_markdown(SNIPPETS / m[1]), text)
+
+
 def place_texts() -> dict[str, list[str]]:
-    """The formulas of each part of the chapter that the notation table names."""
-
-    def page(*names: str) -> list[str]:
-        # A marker in a formula is a number the build fills in, not a symbol.
-        texts = [MARKER.sub("", (DOCS / name).read_text("utf-8")) for name in names]
-        return [m for text in texts for m in math_spans(text)]
-
-    places = {
-        "Problem 1": page("efficient-attention.md", "snippets/attention-benchmark.md"),
-        "Problem 2": page("rnns-for-images.md", "snippets/rnn2d-benchmark.md"),
-    }
-    for name, text in lab_parts().items():
-        places[name] = math_spans(text, dollars=True)
+    """The formulas of each part of the chapter that the notation table names: Problem K
+    is every page whose nav title starts with K, and the lab parts come from its notebooks."""
+    nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    places: dict[str, list[str]] = {}
+    for title, name in nav_pages(nav):
+        problem = NAV_PROBLEM.match(title)
+        if name.endswith(".ipynb"):
+            for part, text in lab_parts(DOCS / name).items():
+                places.setdefault(part, []).extend(math_spans(text, dollars=True))
+        elif problem:
+            # A marker in a formula is a number the build fills in, not a symbol.
+            text = MARKER.sub("", page_markdown(DOCS / name))
+            places.setdefault(f"Problem {problem[1]}", []).extend(math_spans(text))
     return places
+
+
+PLACES = sorted(place_texts())
+
+
+def notation_markdown() -> str:
+    """The notation page with the rows the registry adds to its table."""
+    text = NOTATION.read_text(encoding="utf-8")
+    return text.replace(PATTERN_SYMBOLS, notation_rows.rows(text))
+
+
+def table_rows(markdown: str) -> list[list[str]]:
+    """The cells of each row of the notation table: symbol, meaning, first use, parts."""
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")] for line in markdown.splitlines()
+    ]
+    return [cells for cells in rows if len(cells) == 4 and cells[0].startswith("\\(")]
 
 
 def notation_table() -> dict[str, set[str]]:
     """Symbol -> the parts of the chapter where the notation page allows it."""
     allowed: dict[str, set[str]] = {}
-    for line in NOTATION.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 4 or not cells[0].startswith("\\("):
-            continue
+    for cells in table_rows(notation_markdown()):
         where = {p.strip() for p in cells[3].split(",")}
         for math in math_spans(cells[0]):
             for symbol in symbols(math):
@@ -202,7 +242,7 @@ def test_notation_table_names_known_places_and_the_key_symbols() -> None:
         assert symbol in allowed, f"notation table has no row for {symbol}"
 
 
-@pytest.mark.parametrize("place", ["Problem 1", "Problem 2", "lab A–B", "lab C"])
+@pytest.mark.parametrize("place", PLACES)
 def test_symbols_keep_one_meaning(place: str) -> None:
     allowed = notation_table()
     misused = sorted(
@@ -216,7 +256,7 @@ def test_symbols_keep_one_meaning(place: str) -> None:
     assert not misused, f"{place} uses symbols the notation page keeps elsewhere: {misused}"
 
 
-@pytest.mark.parametrize("place", ["Problem 1", "Problem 2", "lab A–B", "lab C"])
+@pytest.mark.parametrize("place", PLACES)
 def test_every_symbol_is_on_the_notation_page(place: str) -> None:
     known = set(notation_table()) | local_letters().get(place, set())
     missing = sorted(

@@ -29,7 +29,7 @@ from chapter.figures.style import (
     SERIES,
     new_figure,
 )
-from chapter.model.attention import DRAW_MAX, PATTERNS, row_counts, strided_mask, windowed_mask
+from chapter.model.attention import DRAW_MAX, PATTERNS, row_counts
 
 # The worked example of the page: n tokens, look-back t, window w, Sparse Transformer stride l.
 N, T, W, L = 12, 3, 4, 4
@@ -86,28 +86,20 @@ class Layer:
 def layers(grid: Grid) -> list[Layer]:
     """The shaded cells of a grid, split into the styles they are drawn in.
 
-    The Sparse Transformer patterns are the union of two heads: the second
-    head's extra cells are drawn hatched so the two parts read apart.
+    A pattern the registry declares as a union of heads (the Sparse Transformer's) has
+    its first head shaded and each later head's extra cells hatched, so the parts read
+    apart.
     """
-    mask = grid.mask
-    first = _first_head(grid)
-    if first is None:
-        return [Layer("computed score", mask, COMPUTED)]
-    second = "every l-th earlier key" if grid.pattern == "sparse-strided" else "summary keys"
-    return [
-        Layer("local head", first, COMPUTED),
-        Layer(second, mask & ~first, SECONDARY, SECONDARY_HATCH),
-    ]
-
-
-def _first_head(grid: Grid) -> np.ndarray | None:
-    # Child et al. (2019) define the strided pattern's local head as keys i-l..i
-    # and the fixed pattern's as the query's own block of l keys.
-    if grid.pattern == "sparse-strided":
-        return strided_mask(grid.n, grid.params["l"])
-    if grid.pattern == "sparse-fixed":
-        return windowed_mask(grid.n, grid.params["l"])
-    return None
+    pattern = PATTERNS[grid.pattern]
+    heads = pattern.head_masks(grid.n, **grid.params)
+    if not heads:
+        return [Layer("computed score", grid.mask, COMPUTED)]
+    (first, *later), drawn = heads, heads[0]
+    result = [Layer(pattern.heads[0].label, first, COMPUTED)]
+    for head, cells in zip(pattern.heads[1:], later, strict=True):
+        result.append(Layer(head.label, cells & ~drawn, SECONDARY, SECONDARY_HATCH))
+        drawn = drawn | cells
+    return result
 
 
 def _cell_size(n: int) -> float:
@@ -319,7 +311,10 @@ def overview_figure(narrow: bool = False) -> Figure:
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.tick_params(labelsize=8)
-    computed, second = layers(GRIDS["attention-sparse-strided.svg"])
+    # The legend's two styles, from the first panel drawn as a union of heads.
+    computed, second, *_ = next(
+        found for found in (layers(GRIDS[name]) for name in OVERVIEW) if len(found) > 1
+    )
     handles = legend_handles(
         [
             replace(computed, label="computed score"),

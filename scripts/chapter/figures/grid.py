@@ -13,17 +13,10 @@ from matplotlib.figure import Figure
 
 from chapter.figures.attention import MAX_DRAW_N, Grid, grid_figure
 from chapter.figures.files import svg_bytes
-from chapter.model.attention import PATTERNS, N, Param
+from chapter.model.attention import PATTERNS, N, parameters
 from chapter.shared.cli import ArgumentParser, fail, path_argument, whole_number
 from chapter.shared.safe_files import UnsafePath, check_target, write_file
 
-PATTERN_CHOICES = tuple(PATTERNS)
-# Every parameter of the registry, and the patterns that take it.
-PARAMS: dict[str, Param] = {p.name: p for pattern in PATTERNS.values() for p in pattern.params}
-OWNERS = {
-    name: tuple(pattern.name for pattern in PATTERNS.values() if name in pattern.param_names)
-    for name in PARAMS
-}
 FORMATS = (".svg", ".png")
 PNG_DPI = 200
 # Largest n, t and w: counting takes no time at any size, and this keeps each
@@ -47,7 +40,7 @@ def build_parser() -> ArgumentParser:
         epilog=EPILOG,
     )
     parser.add_argument(
-        "--pattern", required=True, choices=PATTERN_CHOICES, help="which attention pattern"
+        "--pattern", required=True, choices=tuple(PATTERNS), help="which attention pattern"
     )
     parser.add_argument(
         "--n",
@@ -56,13 +49,14 @@ def build_parser() -> ArgumentParser:
         metavar="N",
         help=f"{N.help}, from {N.low} to {MAX_N}",
     )
-    for name, p in PARAMS.items():
+    for name, (p, patterns) in parameters().items():
+        owners = " and ".join(pattern.name for pattern in patterns)
         limit = f" and at most --{p.at_most}" if p.at_most else ""
         parser.add_argument(
             f"--{name}",
             type=whole_number(p.low, MAX_N),
             metavar=name.upper(),
-            help=f"{' and '.join(OWNERS[name])} only: {p.help}; from {p.low} to {MAX_N}{limit}",
+            help=f"{owners} only: {p.help}; from {p.low} to {MAX_N}{limit}",
         )
     parser.add_argument(
         "--out",
@@ -76,7 +70,8 @@ def build_parser() -> ArgumentParser:
 def checked_grid(parser: ArgumentParser, argv: list[str] | None) -> tuple[Grid, Path | None]:
     """Parse argv and reject, with one line on stderr, anything the pattern cannot use."""
     args = parser.parse_args(argv)
-    for name, owners in OWNERS.items():
+    for name, (_, patterns) in parameters().items():
+        owners = [pattern.name for pattern in patterns]
         given = getattr(args, name) is not None
         if args.pattern in owners and not given:
             fail(parser, f"--{name}", f"the {args.pattern} pattern needs --{name}")

@@ -12,7 +12,7 @@ JSON syntax trees by chapter.site.explorer_data, so no formula is copied by hand
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,10 +25,11 @@ DRAW_MAX = 64
 
 @dataclass(frozen=True)
 class Param:
-    """A whole-number parameter: its page name, label and the values it may take.
+    """A whole-number parameter: its name in code, label and the values it may take.
 
     `low` is the smallest value that makes sense; `high` the largest the explorer
-    draws; `at_most` names another parameter this one may not exceed."""
+    draws; `at_most` names another parameter this one may not exceed; `symbol` is how
+    the pages write it, where that differs from its name (c is c_s on the pages)."""
 
     name: str
     label: str
@@ -37,6 +38,11 @@ class Param:
     help: str
     high: int = DRAW_MAX
     at_most: str | None = None
+    symbol: str = ""
+
+    @property
+    def page_symbol(self) -> str:
+        return self.symbol or self.name
 
 
 N = Param("n", "Sequence length n", 1, 12, "number of tokens")
@@ -46,25 +52,60 @@ TITLE = "{label} mask, {numbers}"
 ALT = "{title}: {count} of {total} scores computed"
 
 
+def cells(rule: str, n: int, env: dict[str, Any]) -> np.ndarray:
+    """The boolean (n, n) array of a rule for (query i, key j), 0-based, queries as rows."""
+    grid = {"i": np.arange(n)[:, None], "j": np.arange(n)[None, :]}
+    return np.broadcast_to(evaluate(expression_tree(rule), env | grid), (n, n)).astype(bool)
+
+
 @dataclass(frozen=True)
+class Head:
+    """One part of a pattern that is the union of several, as the Sparse Transformer's
+    two heads: a legend label and its rule for (query i, key j), 0-based."""
+
+    label: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Practice:
+    """A practice question on the pattern's count, drawn over its parameters' ranges:
+    the hint, the known mistakes as (expression, diagnosis), and a condition the drawn
+    numbers keep (draws that fail it are drawn again)."""
+
+    hint: str
+    mistakes: tuple[tuple[str, str], ...] = ()
+    require: str = "True"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Pattern:
-    """A named mask: its parameters, its rule for (query i, key j), its closed-form
-    count with the helper names it defines, its row rule (rows from 1 as on the pages),
-    and how the pages write them in TeX; `symbols` gives the page's symbol for a helper
-    name where the two differ (the widgets write the expressions as TeX with them)."""
+    """A named mask, everything the chapter knows about it in one entry.
+
+    `rule` is the mask for (query i, key j), 0-based; `closed_form` the count, with the
+    helper names `where` defines; `row_rule` the count of row i, rows from 1 as on the
+    pages. `tex` and `row_tex` are how the pages write the count and the row rule, the
+    count where `tex_holds` (tests check both against the expressions); `symbols` gives
+    the page's symbol for a helper name where the two differ. `heads` splits a union of
+    parts for the figures; `tables` names the patterns tables that list the pattern, with
+    its parameters there; `practice` asks for a practice question on its count."""
 
     name: str
     label: str
     params: tuple[Param, ...]
     rule: str
     closed_form: str
-    where: tuple[tuple[str, str], ...]
     row_rule: str
     tex: str
     row_tex: str
     time_tex: str
     memory_tex: str
+    where: tuple[tuple[str, str], ...] = ()
     symbols: tuple[tuple[str, str], ...] = ()
+    tex_holds: str = "True"
+    heads: tuple[Head, ...] = ()
+    tables: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
+    practice: Practice | None = None
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -85,11 +126,7 @@ class Pattern:
 
     def mask(self, n: int, *args: int, **kwargs: int) -> np.ndarray:
         """The boolean (n, n) mask, queries as rows."""
-        i = np.arange(n)[:, None]
-        j = np.arange(n)[None, :]
-        env = {"i": i, "j": j, **self.values(args, kwargs)}
-        computed = evaluate(expression_tree(self.rule), env)
-        return np.broadcast_to(computed, (n, n)).astype(bool)
+        return cells(self.rule, n, self.values(args, kwargs))
 
     def count(self, n: int, *args: int, **kwargs: int) -> int:
         """Scores computed, from the closed form."""
@@ -106,6 +143,10 @@ class Pattern:
         env = {"i": i, "n": n, **self.values(args, kwargs)}
         return int(evaluate(expression_tree(self.row_rule), env))
 
+    def head_masks(self, n: int, **params: int) -> list[np.ndarray]:
+        """Each head's (n, n) mask, in the entry's order; none for a pattern of one part."""
+        return [cells(h.rule, n, self.values((), params)) for h in self.heads]
+
     def title(self, n: int, **params: int) -> str:
         """e.g. 'Strided mask, n = 12, t = 3'."""
         numbers = ", ".join(f"{k} = {v}" for k, v in {"n": n, **params}.items())
@@ -119,97 +160,124 @@ class Pattern:
 T = Param("t", "Look-back t", 0, 3, "how many earlier positions each token sees")
 W = Param("w", "Window w", 1, 4, "window size, need not divide n")
 L = Param("l", "Stride l", 1, 4, "Sparse Transformer block and stride length")
-C = Param("c", "Summary keys c", 1, 1, "summary keys at the end of each block", at_most="l")
+C = Param(
+    "c", "Summary keys c", 1, 1, "summary keys at the end of each block", at_most="l", symbol="c_s"
+)
 
 PATTERNS: dict[str, Pattern] = {
     p.name: p
     for p in (
         Pattern(
-            "full",
-            "Full",
-            (),
-            "True",
-            "n * n",
-            (),
-            "n",
-            r"n^2",
-            r"n",
-            r"\Theta(n^2 d)",
-            r"\Theta(n^2)",
+            name="full",
+            label="Full",
+            params=(),
+            rule="True",
+            closed_form="n * n",
+            row_rule="n",
+            tex=r"n^2",
+            row_tex=r"n",
+            time_tex=r"\Theta(n^2 d)",
+            memory_tex=r"\Theta(n^2)",
+            tables={"glance": {}},
         ),
         Pattern(
-            "causal",
-            "Causal",
-            (),
-            "j <= i",
-            "n * (n + 1) / 2",
-            (),
-            "i",
-            r"n(n+1)/2",
-            r"i",
-            r"\Theta(n^2 d)",
-            r"\Theta(n^2)",
+            name="causal",
+            label="Causal",
+            params=(),
+            rule="j <= i",
+            closed_form="n * (n + 1) / 2",
+            row_rule="i",
+            tex=r"n(n+1)/2",
+            row_tex=r"i",
+            time_tex=r"\Theta(n^2 d)",
+            memory_tex=r"\Theta(n^2)",
+            tables={"glance": {}},
         ),
         # Past t >= n - 1 no row has more earlier keys: the count is the causal one.
         Pattern(
-            "strided",
-            "Strided",
-            (T,),
-            "j <= i and i - j <= t",
-            "n * (s + 1) - s * (s + 1) / 2",
-            (("s", "min(t, n - 1)"),),
-            "min(i - 1, t) + 1",
-            r"n(t+1) - t(t+1)/2",
-            r"\min(i-1, t) + 1",
-            r"\Theta(n(t+1)d)",
-            r"\Theta(n(t+1))",
-            (("s", "t'"),),
+            name="strided",
+            label="Strided",
+            params=(T,),
+            rule="j <= i and i - j <= t",
+            closed_form="n * (s + 1) - s * (s + 1) / 2",
+            where=(("s", "min(t, n - 1)"),),
+            symbols=(("s", "t'"),),
+            row_rule="min(i - 1, t) + 1",
+            tex=r"n(t+1) - t(t+1)/2",
+            tex_holds="t <= n - 1",
+            row_tex=r"\min(i-1, t) + 1",
+            time_tex=r"\Theta(n(t+1)d)",
+            memory_tex=r"\Theta(n(t+1))",
+            tables={"glance": {"t": 3}},
         ),
         # n // w full windows, then a last window of the r tokens left when w does not
         # divide n.
         Pattern(
-            "windowed",
-            "Windowed",
-            (W,),
-            "j <= i and i // w == j // w",
-            "n // w * w * (w + 1) / 2 + r * (r + 1) / 2",
-            (("r", "n % w"),),
-            "(i - 1) % w + 1",
-            r"n(w+1)/2",
-            r"((i-1) \bmod w) + 1",
-            r"\Theta(n w d)",
-            r"\Theta(n w)",
+            name="windowed",
+            label="Windowed",
+            params=(W,),
+            rule="j <= i and i // w == j // w",
+            closed_form="n // w * w * (w + 1) / 2 + r * (r + 1) / 2",
+            where=(("r", "n % w"),),
+            row_rule="(i - 1) % w + 1",
+            tex=r"n(w+1)/2",
+            tex_holds="n % w == 0",
+            row_tex=r"((i-1) \bmod w) + 1",
+            time_tex=r"\Theta(n w d)",
+            memory_tex=r"\Theta(n w)",
+            tables={"glance": {"w": 4}},
         ),
         # The local part: s(s+1)/2 over the first s = min(n, l) rows, l per row after;
-        # the strided part: floor(i/l) per 0-based row.
+        # the strided part: floor(i/l) per 0-based row. Child et al. (2019) define the
+        # local head as keys i-l..i: it adds nothing to the union, as key i - l is also
+        # l steps back.
         Pattern(
-            "sparse-strided",
-            "Sparse Transformer strided",
-            (L,),
-            "j <= i and (i - j < l or (i - j) % l == 0)",
-            "s * (s + 1) / 2 + (n - s) * l + l * q * (q - 1) / 2 + r * q",
-            (("s", "min(n, l)"), ("q", "n // l"), ("r", "n % l")),
-            "min(i, l) + (i - 1) // l",
-            r"s(s+1)/2 + (n-s)\,l + l\,q(q-1)/2 + r q",
-            r"\min(i, l) + \lfloor (i-1)/l \rfloor",
-            r"\Theta(n(l + n/l) d)",
-            r"\Theta(n(l + n/l))",
+            name="sparse-strided",
+            label="Sparse Transformer strided",
+            params=(L,),
+            rule="j <= i and (i - j < l or (i - j) % l == 0)",
+            closed_form="s * (s + 1) / 2 + (n - s) * l + l * q * (q - 1) / 2 + r * q",
+            where=(("s", "min(n, l)"), ("q", "n // l"), ("r", "n % l")),
+            row_rule="min(i, l) + (i - 1) // l",
+            tex=r"s(s+1)/2 + (n-s)\,l + l\,q(q-1)/2 + r q",
+            row_tex=r"\min(i, l) + \lfloor (i-1)/l \rfloor",
+            time_tex=r"\Theta(n(l + n/l) d)",
+            memory_tex=r"\Theta(n(l + n/l))",
+            heads=(
+                Head("local head", "j <= i and i - j <= l"),
+                Head("every l-th earlier key", "j <= i and (i - j) % l == 0"),
+            ),
         ),
+        # The local head is the query's own block of l keys.
         Pattern(
-            "sparse-fixed",
-            "Sparse Transformer fixed",
-            (L, C),
-            "j <= i and (i // l == j // l or j % l >= l - c)",
-            "q * l * (l + 1) / 2 + r * (r + 1) / 2 + c * (l * q * (q - 1) / 2 + r * q)",
-            (("q", "n // l"), ("r", "n % l")),
-            "(i - 1) % l + 1 + c * ((i - 1) // l)",
-            r"q\,l(l+1)/2 + r(r+1)/2 + c\,(l\,q(q-1)/2 + r q)",
-            r"((i-1) \bmod l) + 1 + c \lfloor (i-1)/l \rfloor",
-            r"\Theta(n(l + c n/l) d)",
-            r"\Theta(n(l + c n/l))",
+            name="sparse-fixed",
+            label="Sparse Transformer fixed",
+            params=(L, C),
+            rule="j <= i and (i // l == j // l or j % l >= l - c)",
+            closed_form="q * l * (l + 1) / 2 + r * (r + 1) / 2 + c * (l * q * (q - 1) / 2 + r * q)",
+            where=(("q", "n // l"), ("r", "n % l")),
+            row_rule="(i - 1) % l + 1 + c * ((i - 1) // l)",
+            tex=r"q\,l(l+1)/2 + r(r+1)/2 + c\,(l\,q(q-1)/2 + r q)",
+            row_tex=r"((i-1) \bmod l) + 1 + c \lfloor (i-1)/l \rfloor",
+            time_tex=r"\Theta(n(l + c n/l) d)",
+            memory_tex=r"\Theta(n(l + c n/l))",
+            heads=(
+                Head("local head", "j <= i and i // l == j // l"),
+                Head("summary keys", "j <= i and j % l >= l - c"),
+            ),
         ),
     )
 }
+
+
+def parameters() -> dict[str, tuple[Param, tuple[Pattern, ...]]]:
+    """Every parameter of the registry by name, with the patterns that take it, read
+    from PATTERNS when called, so that an entry added later is counted."""
+    params = {p.name: p for pattern in PATTERNS.values() for p in pattern.params}
+    return {
+        name: (p, tuple(pattern for pattern in PATTERNS.values() if name in pattern.param_names))
+        for name, p in params.items()
+    }
 
 
 def full_mask(n: int) -> np.ndarray:
@@ -286,16 +354,15 @@ def row_counts(mask: np.ndarray) -> np.ndarray:
     return mask.sum(axis=1)
 
 
-# The "All patterns at a glance" table: pattern and parameters per row, at n = TABLE_N.
+# The patterns tables, by the name a page's marker gives: Table 1.1, "All patterns at a
+# glance", is "glance". An entry's `tables` puts it in one, at n = TABLE_N.
 TABLE_N = 12
-TABLES: dict[str, tuple[tuple[str, dict[str, int]], ...]] = {
-    "glance": (
-        ("full", {}),
-        ("causal", {}),
-        ("strided", {"t": 3}),
-        ("windowed", {"w": 4}),
-    ),
-}
+TABLES = ("glance",)
+
+
+def table_entries(name: str) -> list[tuple[Pattern, dict[str, int]]]:
+    """The patterns table `name` lists, in registry order, with their parameters."""
+    return [(p, p.tables[name]) for p in PATTERNS.values() if name in p.tables]
 
 
 def share_percent(count: int, n: int) -> int:
@@ -311,8 +378,7 @@ def markdown_table(name: str) -> str:
         "| Score memory |",
         "|---|---|---|---|---|---|---|",
     ]
-    for pattern_name, params in TABLES[name]:
-        p = PATTERNS[pattern_name]
+    for p, params in table_entries(name):
         label = p.label + "".join(rf", \({k} = {v}\)" for k, v in params.items())
         count = p.count(n, **params)
         cells = (
@@ -348,8 +414,7 @@ class Kernel:
         env: dict[str, Any] = {"n": n, **params}
         for name, text in self.where:
             env[name] = evaluate(expression_tree(text), env)
-        env |= {"i": np.arange(n)[:, None], "j": np.arange(n)[None, :]}
-        return np.broadcast_to(evaluate(expression_tree(self.rule), env), (n, n)).astype(bool)
+        return cells(self.rule, n, env)
 
 
 # Queries per block of sliding_window_attention (its default b).

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from chapter.model.attention import PATTERNS, WINDOW_NAMES
+from chapter.model.attention import PATTERNS, WINDOW_NAMES, Pattern, Practice
 from chapter.model.expression_tex import tex
 from chapter.model.expressions import evaluate, expression_tree
 from chapter.model.rnn2d import (
@@ -66,6 +66,8 @@ def _hugging_face_t() -> str:
     return row.t
 
 
+# The largest parameter a registry entry's question draws.
+DRAW_HIGH = 12
 DIAGONAL = "You left out the diagonal: every token also scores itself."
 STRIDED_ROW = (
     "Strided attention with look-back t = {t} over n = {n} tokens: how many scores does"
@@ -328,7 +330,38 @@ RNN2D = (
     ),
 )
 
-QUESTIONS: tuple[Question, ...] = ATTENTION + RNN2D
+
+def pattern_question(pattern: Pattern, practice: Practice) -> Question:
+    """The count question a registry entry asks for with its `practice`: n and each
+    parameter drawn over its range (n past every parameter)."""
+    draws = [
+        Draw(p.name, str(max(p.low, 1)), p.at_most or str(min(p.high, DRAW_HIGH)))
+        for p in pattern.params
+    ]
+    names = pattern.param_names
+    low = f"max({', '.join(names)}) + 1" if len(names) > 1 else f"{names[0]} + 1" if names else "2"
+    given = "".join(f", {p.label[0].lower()}{p.label[1:]} = {{{p.name}}}" for p in pattern.params)
+    return Question(
+        f"{pattern.name}-count",
+        "attention",
+        f"{pattern.label} attention over n = {{n}} tokens{given}: how many dot products are"
+        " computed?",
+        (*draws, Draw("n", low, "60")),
+        pattern.closed_form,
+        tuple(Mistake(text, diagnosis) for text, diagnosis in practice.mistakes),
+        practice.hint,
+        pattern.where,
+        practice.require,
+    )
+
+
+def questions() -> tuple[Question, ...]:
+    """Every practice question, with one for each registry entry that asks for one."""
+    asked = tuple(pattern_question(p, p.practice) for p in PATTERNS.values() if p.practice)
+    return ATTENTION + asked + RNN2D
+
+
+QUESTIONS: tuple[Question, ...] = questions()
 
 
 def environment(question: Question, drawn: dict[str, int]) -> dict[str, Any]:
@@ -390,7 +423,7 @@ def practice_data() -> dict:
                     for m in q.mistakes
                 ],
             }
-            for q in QUESTIONS
+            for q in questions()
         ],
         "windows": {
             "sources": [

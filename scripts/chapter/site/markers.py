@@ -23,7 +23,7 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 
 from chapter.model.attention import TABLES, markdown_table
-from chapter.site import benchmark_numbers, citation, release_links
+from chapter.site import benchmark_numbers, citation, notation_rows, release_links
 
 MARKER = re.compile(r"<!--\s*chapter:(?P<kind>\S*)(?P<args>.*?)-->", re.S)
 
@@ -47,6 +47,11 @@ def patterns_table(site: Site, name: str = "glance") -> str:
     if name not in TABLES:
         raise ValueError(f"unknown patterns table {name!r}; known: {', '.join(sorted(TABLES))}")
     return markdown_table(name)
+
+
+def pattern_symbols(site: Site) -> str:
+    """Notation-table rows for the registry's parameters docs/notation.md does not list."""
+    return notation_rows.rows((site.docs_dir / "notation.md").read_text(encoding="utf-8"))
 
 
 def glossary(site: Site) -> str:
@@ -94,6 +99,7 @@ def end_lab_buttons(site: Site) -> str:
 
 KINDS: dict[str, Callable[..., str]] = {
     "patterns-table": patterns_table,
+    "pattern-symbols": pattern_symbols,
     "glossary": glossary,
     "release": release,
     "bench": bench,
