@@ -453,7 +453,7 @@ def test_converter_gives_the_registry_counts(page) -> None:
 
 @pytest.mark.slow
 def test_the_site_serves_the_questions_and_the_script_holds_none(built_site: Path) -> None:
-    """assets/practice.json is scripts/practice.py's data; the scripts name no question,
+    """assets/practice.json is chapter.model.practice's data; the scripts name no question,
     library or formula of their own."""
     from chapter.model.practice import practice_data
 

@@ -108,7 +108,7 @@ def test_the_command_writes_the_four_svgs(tmp_path: Path) -> None:
 
 def test_every_figure_is_on_the_page_with_alt_text_and_caption() -> None:
     page = PAGE.read_text(encoding="utf-8")
-    # A narrow variant takes its figure's place on phones (hooks/figure_variants.py).
+    # A narrow variant takes its figure's place on phones (chapter/site/figure_variants.py).
     shown = [name for name in rnn2d_figures.FIGURES if not name.endswith("-narrow.svg")]
     assert len(shown) == 4
     for name in shown:

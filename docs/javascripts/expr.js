@@ -1,6 +1,6 @@
 // The registry's expression language in the browser: a tree is a number, a
 // boolean, a name looked up in env, or [operator, ...operands], as written by
-// scripts/attention.py's expression_tree. The mask explorer, the practice
+// scripts/chapter/model/attention.py's expression_tree. The mask explorer, the practice
 // questions and any other piece that evaluates registry data share this one
 // evaluator, so no formula is ever written in JavaScript.
 (() => {

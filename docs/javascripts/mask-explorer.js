@@ -1,7 +1,7 @@
 // Mask explorer for Problem 1: pick a pattern, change n, t, w (or l, c) and
 // watch the grid and the count change together. Every pattern, parameter,
 // range, mask rule and closed form comes from assets/patterns.json, which the
-// build writes from scripts/attention.py; this file only validates, evaluates
+// build writes from scripts/chapter/model/attention.py; this file only validates, evaluates
 // the registry's expression trees generically, and draws.
 (() => {
   "use strict";

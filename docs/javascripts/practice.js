@@ -1,6 +1,6 @@
 // Practice questions and the window converter. Every question, range, answer,
 // known mistake and library definition comes from assets/practice.json, which
-// the build writes from scripts/practice.py and scripts/attention.py; this file
+// the build writes from scripts/chapter/model/practice.py and scripts/chapter/model/attention.py; this file
 // draws numbers, evaluates the expression trees with expr.js, and reports.
 (() => {
   "use strict";

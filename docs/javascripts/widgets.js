@@ -102,7 +102,7 @@
   };
 
   // A formula as the page draws it: the build puts each formula a widget shows on the
-  // page, hidden, as page math (hooks/explorer_data.py); this is a copy of its drawing,
+  // page, hidden, as page math (chapter/site/explorer_data.py); this is a copy of its drawing,
   // marked with its TeX. A formula missing from the page is a build error, reported.
   const formula = (tex) => {
     const drawn = [...document.querySelectorAll(".widget-formulas [data-tex]")].find((node) => node.dataset.tex === tex);

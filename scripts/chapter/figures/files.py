@@ -23,7 +23,7 @@ FigureTable = Mapping[str, Callable[[], Figure]]
 def narrow(name: str) -> str:
     """The file name of a figure's narrow variant, drawn for phones: its panels stacked or
     its width cut so that every label stays legible in a phone's column. The site shows
-    it in place of the figure on narrow screens (hooks/figure_variants.py)."""
+    it in place of the figure on narrow screens (chapter/site/figure_variants.py)."""
     return name.removesuffix(".svg") + "-narrow.svg"
 
 

@@ -1,8 +1,8 @@
 """The registry's expressions written as the pages write math: TeX from an expression tree.
 
 The widgets show a closed form, a row rule or a conversion as a formula drawn like the
-page's own (hooks/explorer_data.py puts the TeX on the page for hooks/static_math.py to
-draw). Writing the TeX from the very tree the widget evaluates keeps one formula in one
+page's own (chapter.site.explorer_data puts the TeX on the page for chapter.site.static_math
+to draw). Writing the TeX from the very tree the widget evaluates keeps one formula in one
 place: n * (s + 1) - s * (s + 1) / 2 becomes n(t'+1) - t'(t'+1)/2 with s shown as t'.
 """
 

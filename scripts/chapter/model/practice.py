@@ -5,7 +5,7 @@ mistake are expressions in the registry's language (chapter.model.expressions).
 The attention answers are the registry's own closed forms and row rules; the
 2D RNN counts are scripts/rnn2d.py's own closed forms. The ranges
 keep every mistake away from the answer, so a diagnosis is never ambiguous.
-hooks/explorer_data.py ships all of it to the browser as assets/practice.json.
+chapter/site/explorer_data.py ships all of it to the browser as assets/practice.json.
 """
 
 from __future__ import annotations

@@ -198,7 +198,7 @@ def rnn2d_counted(
 
 # The closed-form counts, each written once (WAVEFRONT_STEPS stands with the wavefront
 # above): the functions below evaluate them, and the practice questions
-# (scripts/practice.py) ask for them.
+# (scripts/chapter/model/practice.py) ask for them.
 PARAMETERS = "h * c + 2 * h * h"
 MULTIPLIES = "n * n * (h * c + 2 * h * h)"
 ADDS = "n * n * (h * c + 2 * h * h - h)"

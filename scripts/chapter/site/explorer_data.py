@@ -1,13 +1,13 @@
-"""Give the interactive pieces their data: the pattern registry of scripts/attention.py
-and the practice questions of scripts/practice.py, as JSON.
+"""Give the interactive pieces their data: the pattern registry of chapter.model.attention
+and the practice questions of chapter.model.practice, as JSON.
 
 The files are generated into the site as assets/patterns.json and assets/practice.json
 on every build, and under `mkdocs serve` too, so the JavaScript holds no formula of its
 own: it evaluates the expression trees and shows what they say.
 
 The formulas a widget shows are in the data as TeX written from the same trees
-(scripts/expression_tex.py). A page with a widget gets each of them once, hidden, as
-page math, which hooks/static_math.py draws like every other formula; the widget
+(chapter.model.expression_tex). A page with a widget gets each of them once, hidden, as
+page math, which chapter.site.static_math draws like every other formula; the widget
 shows a copy of the drawing.
 """
 
@@ -131,7 +131,7 @@ def widget_formulas(page_html: str) -> str:
 
 
 def on_page_content(html_text, page, config, files):
-    # Before hooks/static_math.py, which draws the formulas (it is listed later).
+    # Before chapter/site/static_math.py, which draws the formulas (it is listed later).
     return html_text + widget_formulas(html_text)
 
 

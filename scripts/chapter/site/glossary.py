@@ -9,7 +9,7 @@ so a reader who jumps to a section finds it there without a page full of
 dotted underlines. Headings, links, summaries and
 glossary entries stay free of it: they should read, and click, as one piece.
 A line ``<!-- chapter:glossary -->`` on a page becomes the full list, alphabetically
-(hooks/markers.py).
+(chapter/site/markers.py).
 """
 
 from __future__ import annotations

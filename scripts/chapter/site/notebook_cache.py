@@ -187,10 +187,10 @@ def _toc_tokens(items: list[AnchorLink]) -> list[dict]:
 def on_config(config):
     plugin = config.plugins.get("mkdocs-jupyter")
     if plugin is not None and plugin.config["cache"]:
-        raise PluginError("set mkdocs-jupyter's cache: false; hooks/notebook_cache.py caches pages")
+        raise PluginError("set mkdocs-jupyter's cache: false; chapter.site.notebook_cache caches")
     if plugin is not None and not plugin.config["ignore_h1_titles"]:
         # A cached page restores content and table of contents, not a title read from the notebook.
-        raise PluginError("hooks/notebook_cache.py needs mkdocs-jupyter's ignore_h1_titles: true")
+        raise PluginError("chapter.site.notebook_cache needs mkdocs-jupyter's ignore_h1_titles")
     return config
 
 

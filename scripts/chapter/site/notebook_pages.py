@@ -3,7 +3,7 @@
 mkdocs-jupyter's template always emits a MathJax 2 loader (from cdnjs, or an
 empty ``<script src="">`` when no URL is given) and a Mermaid loader that
 imports from cdnjs. The site renders notebook math to SVG at build time
-(hooks/static_math.py) and has no Mermaid diagrams, so both blocks go.
+(chapter/site/static_math.py) and has no Mermaid diagrams, so both blocks go.
 """
 
 from __future__ import annotations
