@@ -316,19 +316,21 @@ def page_without_javascript(browser, site: Path, path: str) -> Iterator:
             context.close()
 
 
+# An element's text with each formula a widget drew (marked data-tex, its drawing in
+# an SVG) written as its TeX; a formula without its drawing reads as UNDRAWN.
+TEXT_WITH_TEX = """(root) => {
+  const copy = root.cloneNode(true);
+  for (const math of copy.querySelectorAll('[data-tex]')) {
+    const drawn = math.querySelector('mjx-container > svg');
+    math.replaceWith(drawn ? math.dataset.tex : 'UNDRAWN');
+  }
+  return copy.textContent.trim();
+}"""
+
+
 def text_with_tex(locator) -> str:
-    """The element's text with each formula a widget drew (marked data-tex, its drawing
-    in an SVG) written as its TeX; a formula without its drawing reads as UNDRAWN."""
-    return locator.evaluate(
-        """(root) => {
-             const copy = root.cloneNode(true);
-             for (const math of copy.querySelectorAll('[data-tex]')) {
-               const drawn = math.querySelector('mjx-container > svg');
-               math.replaceWith(drawn ? math.dataset.tex : 'UNDRAWN');
-             }
-             return copy.textContent.trim();
-           }"""
-    )
+    """The element's text, its drawn formulas written as their TeX (TEXT_WITH_TEX)."""
+    return locator.evaluate(TEXT_WITH_TEX)
 
 
 def field_messages(page, widget: str) -> dict[str, str]:
