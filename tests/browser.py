@@ -193,7 +193,7 @@ TINY_MATH = """() => {
 # display formulas drawn wider than their box or scrolling in it; tables wider than
 # their box or than the column, and identifiers in a table broken inside a word; text
 # (outside tables) in problem and solution boxes at another size than the body's; and, for the
-# pixel test of test_browser.py, where each formula or table inside such a box
+# pixel test of test_screen_widths.py, where each formula or table inside such a box
 # crosses the box's left and right borders, in page coordinates.
 PHONE_FIT = """() => {
   const visible = (el) => el.checkVisibility();
@@ -270,6 +270,72 @@ PHONE_FIT = """() => {
 }"""
 
 
+# --- axe-core and the palette toggle -------------------------------------------------
+
+# The impacts of an axe-core violation that fail a test.
+IMPACTS = ("serious", "critical")
+
+# Material fades a tooltip in over 250 ms when the pointer rests on a titled control,
+# such as the palette toggle just clicked. Scanned mid-fade, the half-transparent text
+# fails colour contrast (axe measured 1.99:1 at opacity 0.3 in the dark palette) though
+# the settled tooltip passes; so axe waits until no CSS transition has run for
+# QUIET_FRAMES frames in a row (about 0.3 s), giving up after SETTLE_WITHIN ms.
+QUIET_FRAMES = 20
+SETTLE_WITHIN = 5000
+SETTLED = """([quiet, within]) => new Promise((resolve) => {
+  const start = performance.now();
+  let still = 0;
+  const look = () => {
+    const moving = document.getAnimations().some(
+      (a) => a instanceof CSSTransition && a.playState === "running");
+    still = moving ? 0 : still + 1;
+    if (still >= quiet) resolve(true);
+    else if (performance.now() - start > within) resolve(false);
+    else requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})"""
+
+
+def settled(page) -> bool:
+    """Whether the page stopped changing (SETTLED) before SETTLE_WITHIN ms passed."""
+    return page.evaluate(SETTLED, [QUIET_FRAMES, SETTLE_WITHIN])
+
+
+def axe_violations(page) -> list[str]:
+    """Serious and critical axe-core violations, one line per rule and element, once the
+    page has stopped changing."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    if not settled(page):
+        return [f"page still in transition after {SETTLE_WITHIN} ms, not scanned"]
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {node['target']} {node.get('failureSummary', '')!r}"
+        for v in results.response["violations"]
+        if v["impact"] in IMPACTS
+        for node in v["nodes"]
+    ]
+
+
+def palette(page) -> str:
+    """Material's colour scheme of the page: default (light) or slate (dark)."""
+    return page.evaluate("() => document.body.getAttribute('data-md-color-scheme')")
+
+
+def toggle_palette(page) -> str:
+    """Click the visible palette toggle and return the scheme it switched to."""
+    before = palette(page)
+    page.locator('form[data-md-component="palette"] label:visible').click()
+    page.wait_for_function(
+        "(before) => document.body.getAttribute('data-md-color-scheme') !== before", arg=before
+    )
+    return palette(page)
+
+
+NEXT_FRAME = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
 # --- The widgets (explorers, practice questions) ------------------------------------
 
 # A phone and a desktop width: each widget is tried at both.
@@ -316,19 +382,21 @@ def page_without_javascript(browser, site: Path, path: str) -> Iterator:
             context.close()
 
 
+# An element's text with each formula a widget drew (marked data-tex, its drawing in
+# an SVG) written as its TeX; a formula without its drawing reads as UNDRAWN.
+TEXT_WITH_TEX = """(root) => {
+  const copy = root.cloneNode(true);
+  for (const math of copy.querySelectorAll('[data-tex]')) {
+    const drawn = math.querySelector('mjx-container > svg');
+    math.replaceWith(drawn ? math.dataset.tex : 'UNDRAWN');
+  }
+  return copy.textContent.trim();
+}"""
+
+
 def text_with_tex(locator) -> str:
-    """The element's text with each formula a widget drew (marked data-tex, its drawing
-    in an SVG) written as its TeX; a formula without its drawing reads as UNDRAWN."""
-    return locator.evaluate(
-        """(root) => {
-             const copy = root.cloneNode(true);
-             for (const math of copy.querySelectorAll('[data-tex]')) {
-               const drawn = math.querySelector('mjx-container > svg');
-               math.replaceWith(drawn ? math.dataset.tex : 'UNDRAWN');
-             }
-             return copy.textContent.trim();
-           }"""
-    )
+    """The element's text, its drawn formulas written as their TeX (TEXT_WITH_TEX)."""
+    return locator.evaluate(TEXT_WITH_TEX)
 
 
 def field_messages(page, widget: str) -> dict[str, str]:

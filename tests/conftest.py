@@ -154,6 +154,15 @@ def command(tmp_path: Path) -> Callable[[str, list[str]], tuple[int, str, str]]:
 
 
 @pytest.fixture(scope="module")
+def base_url(built_site: Path) -> Iterator[str]:
+    """The built site, served on 127.0.0.1 while a test module runs."""
+    from browser import serve
+
+    with serve(built_site) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
 def chromium() -> Iterator:
     """One headless Chromium per test module (skips, or in CI fails, without it)."""
     from browser import launched_chromium

@@ -1,24 +1,23 @@
-"""Every page of the built site, opened in Chromium: errors, requests, images, math,
-palette, accessibility and weight; then again at phone, tablet and desktop widths in
-both palettes, and once with JavaScript off."""
+"""Every page of the built site, opened in Chromium at the desktop width: errors,
+requests, images, palette, accessibility and weight; and once with JavaScript off
+(the other widths: tests/test_screen_widths.py)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from browser import (
     IMAGES,
-    PHONE_FIT,
+    NEXT_FRAME,
     TINY_MATH,
-    VISIBLE_TEXT,
     PageWatch,
+    axe_violations,
     local_pages,
     math_counts,
-    serve,
+    palette,
+    toggle_palette,
     wait_for_math,
     watch,
 )
@@ -30,22 +29,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 BUDGET = 350_000
 LAB_BUDGET = 3_000_000
 LAB_PAGE = "lab/attention-lab/"
+DESKTOP = {"width": 1280, "height": 800}
+SCHEMES = ("light", "dark")
 
-# TeX delimiters left in the text a reader sees mean a formula did not render.
-RAW_MATH = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\$[^\s$][^$\n]*\$")
-
-IMPACTS = ("serious", "critical")
+OPEN_DETAILS = (
+    "() => document.querySelectorAll('.md-content details').forEach((d) => (d.open = true))"
+)
 
 
 @dataclass
 class PageResult:
-    """Everything one page showed, gathered in a single visit."""
+    """Everything one page showed at the desktop width, gathered in a single visit."""
 
     path: str
     watch: PageWatch
     images: list[dict] = field(default_factory=list)
-    raw_math: list[str] = field(default_factory=list)
-    math: dict[str, int] = field(default_factory=dict)
     schemes: list[str] = field(default_factory=list)
     axe: dict[str, list[str]] = field(default_factory=dict)
     gzip_bytes: int = 0
@@ -55,61 +53,10 @@ class PageResult:
         return f"PageResult({self.path!r})"
 
 
-# Material fades a tooltip in over 250 ms when the pointer rests on a titled control,
-# such as the palette toggle just clicked. Scanned mid-fade, the half-transparent text
-# fails colour contrast (axe measured 1.99:1 at opacity 0.3 in the dark palette) though
-# the settled tooltip passes; so axe waits until no CSS transition has run for
-# QUIET_FRAMES frames in a row (about 0.3 s), giving up after SETTLE_WITHIN ms.
-QUIET_FRAMES = 20
-SETTLE_WITHIN = 5000
-SETTLED = """([quiet, within]) => new Promise((resolve) => {
-  const start = performance.now();
-  let still = 0;
-  const look = () => {
-    const moving = document.getAnimations().some(
-      (a) => a instanceof CSSTransition && a.playState === "running");
-    still = moving ? 0 : still + 1;
-    if (still >= quiet) resolve(true);
-    else if (performance.now() - start > within) resolve(false);
-    else requestAnimationFrame(look);
-  };
-  requestAnimationFrame(look);
-})"""
-
-
-def _axe_violations(page) -> list[str]:
-    """Serious and critical axe-core violations, one line per rule and element, once the
-    page has stopped changing."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    if not page.evaluate(SETTLED, [QUIET_FRAMES, SETTLE_WITHIN]):
-        return [f"page still in transition after {SETTLE_WITHIN} ms, not scanned"]
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {node['target']} {node.get('failureSummary', '')!r}"
-        for v in results.response["violations"]
-        if v["impact"] in IMPACTS
-        for node in v["nodes"]
-    ]
-
-
-def _palette(page) -> str:
-    return page.evaluate("() => document.body.getAttribute('data-md-color-scheme')")
-
-
-def _toggle_palette(page) -> str:
-    """Click the visible palette toggle and return the scheme it switched to."""
-    before = _palette(page)
-    page.locator('form[data-md-component="palette"] label:visible').click()
-    page.wait_for_function(
-        "(before) => document.body.getAttribute('data-md-color-scheme') !== before", arg=before
-    )
-    return _palette(page)
-
-
 def visit(browser, base: str, path: str) -> PageResult:
-    """Open one page in a fresh context and gather what the checks need."""
-    context = browser.new_context(color_scheme="light")
+    """Open one page at the desktop width in a fresh context and gather what the checks
+    need: axe runs with every <details> open, in the light palette and then the dark."""
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light")
     seen = watch(context)
     result = PageResult(path, seen)
     try:
@@ -118,24 +65,18 @@ def visit(browser, base: str, path: str) -> PageResult:
         wait_for_math(page)
         page.wait_for_load_state("networkidle")
         result.images = page.evaluate(IMAGES)
-        result.math = math_counts(page)
-        result.raw_math = RAW_MATH.findall(page.evaluate(VISIBLE_TEXT))
-        result.axe["light"] = _axe_violations(page)
-        result.schemes.append(_palette(page))
-        result.schemes.append(_toggle_palette(page))
-        result.axe["dark"] = _axe_violations(page)
-        result.schemes.append(_toggle_palette(page))
         result.gzip_bytes = seen.gzip_bytes()
+        page.evaluate(OPEN_DETAILS)
+        # Let the opened blocks lay out, so wide boxes in them have become focusable.
+        page.evaluate(NEXT_FRAME)
+        result.axe["light"] = axe_violations(page)
+        result.schemes.append(palette(page))
+        result.schemes.append(toggle_palette(page))
+        result.axe["dark"] = axe_violations(page)
+        result.schemes.append(toggle_palette(page))
     finally:
         context.close()
     return result
-
-
-@pytest.fixture(scope="module")
-def base_url(built_site: Path) -> Iterator[str]:
-    """The built site, served on 127.0.0.1."""
-    with serve(built_site) as base:
-        yield base
 
 
 @pytest.fixture(scope="module")
@@ -174,31 +115,6 @@ def test_images_load_and_have_alt_text(results: dict[str, PageResult]) -> None:
     assert not any(failures.values()), _report(failures)
 
 
-def test_math_is_rendered(results: dict[str, PageResult]) -> None:
-    """No TeX delimiters in visible text, and every marked formula holds its drawing."""
-    failures = {
-        path: [f"raw TeX in the text: {raw!r}" for raw in r.raw_math]
-        + (
-            [f"{r.math['unrendered']} of {r.math['marked']} formulas not drawn"]
-            if r.math["unrendered"]
-            else []
-        )
-        for path, r in results.items()
-    }
-    assert not any(failures.values()), _report(failures)
-
-
-def test_math_pages_have_rendered_formulas(results: dict[str, PageResult]) -> None:
-    """Problem 1 has formulas, and every page with formulas has an mjx-container for each."""
-    assert results["efficient-attention/"].math["marked"] > 0
-    failures = {
-        path: [f"{r.math['marked']} formulas but {r.math['rendered']} mjx-container"]
-        for path, r in results.items()
-        if r.math["rendered"] < r.math["marked"]
-    }
-    assert not failures, _report(failures)
-
-
 def test_palette_toggles_to_dark_and_back(results: dict[str, PageResult]) -> None:
     """Material's palette toggle switches the body from default to slate and back."""
     failures = {
@@ -210,12 +126,14 @@ def test_palette_toggles_to_dark_and_back(results: dict[str, PageResult]) -> Non
 
 
 def test_no_serious_accessibility_violations(results: dict[str, PageResult]) -> None:
-    """axe-core finds no serious or critical violation in either palette."""
+    """axe-core finds no serious or critical violation at 1280 px with every <details>
+    open, in either palette (a phone's width: tests/test_screen_widths.py)."""
     failures = {
         path: [f"[{scheme}] {line}" for scheme, lines in r.axe.items() for line in lines]
         for path, r in results.items()
     }
     assert not any(failures.values()), _report(failures)
+    assert all(set(r.axe) == set(SCHEMES) for r in results.values())
 
 
 def test_axe_scans_a_tooltip_only_once_it_has_faded_in(chromium, base_url: str) -> None:
@@ -226,8 +144,8 @@ def test_axe_scans_a_tooltip_only_once_it_has_faded_in(chromium, base_url: str) 
         page = context.new_page()
         page.goto(base_url + "404.html", wait_until="load")
         page.add_style_tag(content=".md-tooltip { transition-duration: 2s !important; }")
-        assert _toggle_palette(page) == "slate"
-        assert _axe_violations(page) == []
+        assert toggle_palette(page) == "slate"
+        assert axe_violations(page) == []
         opacity = "(t) => getComputedStyle(t).opacity"
         assert page.locator(".md-tooltip--active").evaluate(opacity) == "1"
     finally:
@@ -278,248 +196,6 @@ def test_instant_navigation_keeps_math_and_explorer(chromium, base_url: str) -> 
     finally:
         context.close()
     assert not seen.problems(), seen.problems()
-
-
-# Phone (two common sizes), tablet and desktop widths, in CSS pixels.
-WIDTHS = (360, 390, 768, 1280)
-SCHEMES = ("light", "dark")
-# axe runs once per page and width, the palettes taking turns; visit() above
-# already runs it in both palettes at its default desktop size.
-AXE_SCHEME = {360: "light", 390: "dark", 768: "light", 1280: "dark"}
-# The phone widths at which formulas and tables must fit the column.
-PHONE_WIDTHS = (360, 390)
-# Material turns the navigation into a drawer behind the header's menu button below 76.25em.
-DRAWER_BELOW = 1220
-# How long a drawer or search panel may take to open, in ms (Material animates for 250).
-OPENS_WITHIN = 3000
-
-
-@dataclass
-class ScreenResult:
-    """One page at one width in one palette."""
-
-    math_seen: int = 0
-    tiny_math: list[str] = field(default_factory=list)
-    scroll_width: int = 0
-    drawer: str = ""
-    search: str = ""
-    axe: list[str] = field(default_factory=list)
-    lone_permalinks: list[str] = field(default_factory=list)
-    wide_math: list[str] = field(default_factory=list)
-    wide_tables: list[str] = field(default_factory=list)
-    small_text: list[str] = field(default_factory=list)
-    covered_borders: list[str] = field(default_factory=list)
-    borders_checked: int = 0
-
-
-# Headings whose permalink sign sits below the heading's last line of text.
-LONE_PERMALINKS = """() => [...document.querySelectorAll('.md-content .headerlink')]
-  .filter((link) => link.getClientRects().length)
-  .filter((link) => {
-    const text = document.createRange();
-    text.setStart(link.parentElement, 0);
-    text.setEndBefore(link);
-    const lines = [...text.getClientRects()].filter((r) => r.width > 0);
-    const last = lines[lines.length - 1];
-    const box = link.getBoundingClientRect();
-    const middle = (box.top + box.bottom) / 2;
-    return last && (middle < last.top || middle > last.bottom);
-  })
-  .map((link) => link.parentElement.textContent.trim())"""
-
-
-def _opens(page, condition: str) -> bool:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        page.wait_for_function(condition, timeout=OPENS_WITHIN)
-    except PlaywrightTimeout:
-        return False
-    return True
-
-
-def _drawer_problem(page, width: int) -> str:
-    """Empty if the site navigation can be seen (narrow screens: after opening the drawer)."""
-    if width >= DRAWER_BELOW:
-        return "" if page.locator(".md-sidebar--primary").is_visible() else "no navigation"
-    page.locator('label.md-header__button[for="__drawer"]').click()
-    shown = _opens(
-        page,
-        """() => document.getElementById('__drawer').checked &&
-          document.querySelector('.md-sidebar--primary').getBoundingClientRect().left >= 0""",
-    )
-    # Close it again by clicking the dimmed page beside the drawer, not a link in it.
-    page.locator('label.md-overlay[for="__drawer"]').click(position={"x": width - 10, "y": 400})
-    return "" if shown else "the menu button did not slide the navigation drawer in"
-
-
-def _search_problem(page) -> str:
-    """Empty if search opens with its input focused, from the icon or the header's field."""
-    icon = page.locator('label.md-header__button[for="__search"]')
-    (icon if icon.is_visible() else page.locator(".md-search__input")).click()
-    shown = _opens(
-        page,
-        """() => document.getElementById('__search').checked &&
-          document.activeElement.matches('.md-search__input')""",
-    )
-    page.keyboard.press("Escape")
-    return "" if shown else "search did not open"
-
-
-NEXT_FRAME = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
-
-# How far (summed over R, G and B) a pixel may be from a border's colour and still be it.
-BORDER_TOLERANCE = 60
-
-
-def _covered_borders(page, crossings: list[dict]) -> list[str]:
-    """Each formula or table in a problem or solution box that hides the box's left or
-    right border: the pixels of the border's outer column, along the rows the formula
-    or table spans, must be mostly the border's colour."""
-    import io
-    import statistics
-
-    from PIL import Image
-
-    def rgb(css: str) -> tuple[int, ...]:
-        return tuple(int(float(v)) for v in re.findall(r"[\d.]+", css)[:3])
-
-    covered = []
-    for c in crossings:
-        clip = {"x": c["x"], "y": c["y"], "width": c["width"], "height": c["height"]}
-        image = Image.open(io.BytesIO(page.screenshot(clip=clip, full_page=True))).convert("RGB")
-        for side, x in (("left", 0), ("right", image.width - 1)):
-            colour = rgb(c[side])
-            distance = statistics.median(
-                sum(abs(a - b) for a, b in zip(image.getpixel((x, y)), colour, strict=True))
-                for y in range(image.height)
-            )
-            if distance > BORDER_TOLERANCE:
-                covered.append(f"{c['what']!r} covers the {side} border (off by {distance})")
-    return covered
-
-
-def check_screen(page, url: str, width: int, scheme: str) -> ScreenResult:
-    """Load url in page and gather every per-width check."""
-    result = ScreenResult()
-    page.goto(url, wait_until="load")
-    wait_for_math(page)
-    math = page.evaluate(TINY_MATH)
-    result.math_seen, result.tiny_math = math["seen"], math["tiny"]
-    result.scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-    result.lone_permalinks = page.evaluate(LONE_PERMALINKS)
-    if width in PHONE_WIDTHS:
-        fit = page.evaluate(PHONE_FIT)
-        result.wide_math, result.wide_tables = fit["wideMath"], fit["wideTables"]
-        result.small_text = fit["smallText"]
-        result.covered_borders = _covered_borders(page, fit["crossings"])
-        result.borders_checked = len(fit["crossings"])
-    if AXE_SCHEME[width] == scheme:
-        # Let the opened blocks lay out, so wide boxes in them have become focusable.
-        page.evaluate(NEXT_FRAME)
-        result.axe = _axe_violations(page)
-    result.drawer = _drawer_problem(page, width)
-    result.search = _search_problem(page)
-    return result
-
-
-@pytest.fixture(scope="module")
-def screens(chromium, base_url: str, built_site: Path) -> dict[tuple[int, str, str], ScreenResult]:
-    """Every page at every width in both palettes: one browser context per width and palette."""
-    found = {}
-    for width in WIDTHS:
-        for scheme in SCHEMES:
-            context = chromium.new_context(
-                viewport={"width": width, "height": 800}, color_scheme=scheme
-            )
-            try:
-                page = context.new_page()
-                for path in local_pages(built_site):
-                    found[width, scheme, path] = check_screen(page, base_url + path, width, scheme)
-            finally:
-                context.close()
-    return found
-
-
-def _screen_report(failures: dict[tuple[int, str, str], list[str]]) -> str:
-    return "\n".join(
-        f"{path or 'home'} at {width}px, {scheme}:\n  " + "\n  ".join(lines)
-        for (width, scheme, path), lines in failures.items()
-        if lines
-    )
-
-
-def test_every_formula_visible_at_every_width(screens) -> None:
-    """Every formula a reader can see is more than 4 px wide and high, at every width."""
-    failures = {key: r.tiny_math for key, r in screens.items()}
-    assert not any(failures.values()), _screen_report(failures)
-    for width in WIDTHS:
-        assert screens[width, "light", "efficient-attention/"].math_seen > 0
-
-
-def test_page_never_scrolls_sideways(screens) -> None:
-    """The page is never wider than the screen; a wide formula scrolls in its own box."""
-    failures = {
-        key: [f"page is {r.scroll_width}px wide on a {key[0]}px screen"]
-        for key, r in screens.items()
-        if r.scroll_width > key[0]
-    }
-    assert not failures, _screen_report(failures)
-
-
-def _phone_failures(screens, name: str) -> dict[tuple[int, str, str], list[str]]:
-    return {key: getattr(r, name) for key, r in screens.items() if key[0] in PHONE_WIDTHS}
-
-
-def test_every_display_formula_fits_its_box_on_a_phone(screens) -> None:
-    """At 360 and 390 px, in both palettes, every display formula is drawn inside its
-    box and its box does not scroll sideways."""
-    failures = _phone_failures(screens, "wide_math")
-    assert not any(failures.values()), _screen_report(failures)
-
-
-def test_every_table_fits_the_column_on_a_phone(screens) -> None:
-    """At 360 and 390 px every table's scrollWidth is at most its clientWidth (and its
-    scroll box's), it stays inside the column, and no identifier breaks mid-word."""
-    failures = _phone_failures(screens, "wide_tables")
-    assert not any(failures.values()), _screen_report(failures)
-
-
-def test_problem_and_solution_text_is_set_at_the_body_size(screens) -> None:
-    """Text, table cells and inline formulas in problem, solution and other boxes have
-    the computed font size of the body text."""
-    failures = _phone_failures(screens, "small_text")
-    assert not any(failures.values()), _screen_report(failures)
-
-
-def test_no_formula_or_table_covers_a_box_border(screens) -> None:
-    """Pixel test: where a formula or table sits in a problem or solution box, the
-    box's left and right borders are still drawn in their colour, in both palettes."""
-    failures = _phone_failures(screens, "covered_borders")
-    assert not any(failures.values()), _screen_report(failures)
-    for width in PHONE_WIDTHS:
-        assert screens[width, "dark", "rnns-for-images/"].borders_checked > 0
-
-
-def test_no_permalink_sign_wraps_onto_a_line_of_its_own(screens) -> None:
-    """A heading's hidden permalink sign never leaves a blank-looking line under it."""
-    failures = {
-        key: [f"the permalink of {heading!r} wrapped alone" for heading in r.lone_permalinks]
-        for key, r in screens.items()
-    }
-    assert not any(failures.values()), _screen_report(failures)
-
-
-def test_navigation_and_search_open_at_every_width(screens) -> None:
-    """The navigation is reachable (through the drawer on narrow screens) and search opens."""
-    failures = {key: [p for p in (r.drawer, r.search) if p] for key, r in screens.items()}
-    assert not any(failures.values()), _screen_report(failures)
-
-
-def test_no_serious_accessibility_violations_at_any_width(screens) -> None:
-    """axe-core finds no serious or critical violation at any width (palettes alternate)."""
-    failures = {key: r.axe for key, r in screens.items()}
-    assert not any(failures.values()), _screen_report(failures)
 
 
 def test_math_shows_without_javascript(chromium, base_url: str) -> None:

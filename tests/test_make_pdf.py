@@ -198,11 +198,25 @@ def chapter(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Print
     return print_chapter(built_site, tmp_path_factory.mktemp("pdf"))
 
 
-@pytest.fixture(scope="module")
-def letter(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Printed:
-    """The chapter printed on US Letter."""
+@pytest.mark.slow
+@pytest.mark.browser
+def test_every_sheet_is_on_the_paper_asked_for(
+    built_site: Path, tmp_path: Path, chapter: Printed
+) -> None:
+    """The default prints every sheet on A4, --paper letter on US Letter. What a paper
+    changes on the page, the column's width, is checked for both papers by
+    test_every_formula_and_table_fits_the_printed_column; the text is read on A4 only."""
+    from pypdf import PdfReader
+
     require_chromium()
-    return print_chapter(built_site, tmp_path_factory.mktemp("letter"), "--paper", "letter")
+    out = tmp_path / "letter.pdf"
+    result = run("--site", str(built_site), "--out", str(out), "--paper", "letter")
+    assert result.returncode == 0, result.stderr
+    for printed, paper in ((PdfReader(out), (612, 792)), (chapter.reader, (595.3, 841.9))):
+        for sheet in printed.pages:
+            size = (float(sheet.mediabox.width), float(sheet.mediabox.height))
+            # Chromium rounds a sheet to whole pixels.
+            assert size == pytest.approx(paper, abs=1.5)
 
 
 @pytest.mark.slow
@@ -349,9 +363,8 @@ MIN_TEXT = 40
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.parametrize("paper", ["chapter", "letter"])
-def test_every_sheet_prints_at_a_readable_size(paper: str, request: pytest.FixtureRequest) -> None:
-    printed: Printed = request.getfixturevalue(paper)
+def test_every_sheet_prints_at_a_readable_size(chapter: Printed) -> None:
+    printed = chapter
     small, measured = {}, 0
     for number, runs in enumerate(printed.runs):
         # The page number stamped at the foot is not the sheet's text; a sheet that is
@@ -364,11 +377,6 @@ def test_every_sheet_prints_at_a_readable_size(paper: str, request: pytest.Fixtu
             small[number + 1] = round(statistics.median(sizes), 2)
     assert not small, f"sheets whose median text is under {MIN_POINTS} pt: {small}"
     assert measured >= len(printed.runs) - 3
-    # Every sheet on the paper asked for, in points (Chromium rounds to whole pixels).
-    expected = {"chapter": (595.3, 841.9), "letter": (612, 792)}[paper]
-    for sheet in printed.reader.pages:
-        size = (float(sheet.mediabox.width), float(sheet.mediabox.height))
-        assert size == pytest.approx(expected, abs=1.5)
 
 
 class _Paragraphs(HTMLParser):
@@ -405,12 +413,8 @@ def widget_sentences() -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.parametrize("paper", ["chapter", "letter"])
-def test_no_widget_reading_time_or_download_link_on_paper(
-    paper: str, request: pytest.FixtureRequest
-) -> None:
-    printed: Printed = request.getfixturevalue(paper)
-    body = " ".join(printed.texts[2:])
+def test_no_widget_reading_time_or_download_link_on_paper(chapter: Printed) -> None:
+    body = " ".join(chapter.texts[2:])
     sentences = widget_sentences()
     assert len(sentences) >= 7
     # What the widgets' scripts draw: buttons, labels.

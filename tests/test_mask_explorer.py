@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from browser import (
+    TEXT_WITH_TEX,
     box_sizes,
     field_messages,
     input_time_ms,
@@ -68,7 +69,6 @@ INVALID = [
     ("causal", 2.5, {}, "n", "whole number"),
     ("causal", "", {}, "n", "Enter a whole number"),
     ("causal", "1e15", {}, "n", "from 1 to 64"),
-    ("causal", "9" * 400, {}, "n", "from 1 to 64"),
     ("strided", 12, {"t": -1}, "t", "from 0 to 64"),
     ("strided", 12, {"t": 1.5}, "t", "whole number"),
     ("strided", 12, {"t": 65}, "t", "from 0 to 64"),
@@ -83,6 +83,9 @@ INVALID = [
     ("sparse-fixed", 12, {"l": 100, "c": 3}, "l", "from 1 to 64"),
 ]
 
+
+# Too long a number for a script to set as the field's value: only typing puts it there.
+TYPED_ONLY = ("causal", "9" * 400, {}, "n", "from 1 to 64")
 
 # The Problem 1 page at a phone and a desktop width, errors recorded.
 page = widget_page(PAGE, f"{ROOT} .mask-explorer__grid")
@@ -133,6 +136,97 @@ def valid_params(name: str) -> dict[str, int]:
     return {p.name: p.default for p in PATTERNS[name].params}
 
 
+# Everything the explorer shows, read in one call: status (formulas as TeX), shaded
+# cells, row labels, grid label, the fields marked invalid (and whether each one's
+# message can be seen), the messages, stale marks, and the kernel overlay.
+SHOWN = f"""() => {{
+  const root = document.querySelector('{ROOT}');
+  const withTex = {TEXT_WITH_TEX};
+  const kernel = root.querySelector('.mask-explorer__kernel-status');
+  return {{
+    status: withTex(root.querySelector('[role="status"]')),
+    cells: [...root.querySelectorAll('.mask-explorer__on')].map((cell) =>
+      [Number(cell.closest('[data-row]').dataset.row), Number(cell.dataset.col)]),
+    rowLabels: [...root.querySelectorAll('[data-row]')].map((row) =>
+      row.getAttribute('aria-label')),
+    gridLabel: root.querySelector('.mask-explorer__grid').getAttribute('aria-label'),
+    invalid: Object.fromEntries([...root.querySelectorAll('[aria-invalid="true"]')]
+      .map((control) => [control.closest('[data-param]').dataset.param,
+        document.getElementById(control.getAttribute('aria-describedby'))
+          .checkVisibility({{ visibilityProperty: true }})])),
+    messages: Object.fromEntries([...root.querySelectorAll('.mask-explorer__field')]
+      .map((f) => [f.dataset.param, f.querySelector('.mask-explorer__error').textContent])
+      .filter(([, text]) => text.trim() !== '')),
+    stale: root.querySelectorAll('.mask-explorer__figure[data-stale]').length,
+    kernel: {{
+      counts: {{ ...kernel.dataset }},
+      text: kernel.textContent,
+      wasted: [...root.querySelectorAll('.mask-explorer__wasted')]
+        .map((cell) => cell.dataset.cell),
+    }},
+  }};
+}}"""
+
+# Drives the explorer as its fields' input events do, with no browser round trip per
+# case: for each step, put the values (the pattern first), switch the kernel overlay
+# on or off if the step says, and read back what it shows.
+DRIVE = f"""(steps) => {{
+  const root = document.querySelector('{ROOT}');
+  const put = (key, value) => {{
+    const control = root.querySelector(`[data-param="${{key}}"] :is(input, select)`);
+    control.value = String(value);
+    if (control.value !== String(value)) throw new Error(`${{key}} cannot be set to ${{value}}`);
+    control.dispatchEvent(new Event('input', {{ bubbles: true }}));
+  }};
+  const toggle = root.querySelector('.mask-explorer__kernel input');
+  return steps.map(([pattern, n, params, kernel]) => {{
+    put('pattern', pattern);
+    put('n', n);
+    for (const [key, value] of Object.entries(params)) put(key, value);
+    if (kernel !== undefined && toggle.checked !== kernel) {{
+      toggle.checked = kernel;
+      toggle.dispatchEvent(new Event('change', {{ bubbles: true }}));
+    }}
+    return ({SHOWN})();
+  }});
+}}"""
+
+
+def drive(page, steps: list[tuple]) -> list[dict]:
+    """What the explorer shows after each step (pattern, n, parameters[, kernel on]),
+    the steps taken in order in one call."""
+    return page.evaluate(DRIVE, [list(step) for step in steps])
+
+
+def count_problems(name: str, n: int, params: dict, shown: dict) -> list[str]:
+    """Where the status line, shaded cells, row labels and closed form shown for one
+    case differ from the registry's."""
+    pattern = PATTERNS[name]
+    mask = pattern.mask(n, **params)
+    problems = []
+    match = STATUS.match(shown["status"])
+    if not match:
+        return [f"status {shown['status']!r}"]
+    shaded, total, formula, closed = match[1], match[2], match[3], match[4]
+    expected = (int(mask.sum()), n * n, pattern.count(n, **params))
+    if (int(shaded), int(total), int(closed)) != expected:
+        problems.append(f"status {shown['status']!r}, expected counts {expected}")
+    # The closed form drawn as the page writes it.
+    if formula != tex(pattern.closed_form, dict(pattern.symbols)):
+        problems.append(f"closed form {formula!r}")
+    if {(i, j) for i, j in shown["cells"]} != {(int(i), int(j)) for i, j in np.argwhere(mask)}:
+        problems.append("shaded cells differ from the mask")
+    rows = [pattern.row_count(i, n, **params) for i in range(1, n + 1)]
+    labels = [f"Row {i}: {c} score{'' if c == 1 else 's'} computed" for i, c in enumerate(rows, 1)]
+    if shown["rowLabels"] != labels:
+        problems.append("row labels differ from the row rule")
+    if not shown["gridLabel"].startswith(pattern.alt(n, **params)):
+        problems.append(f"grid label {shown['gridLabel']!r}")
+    if shown["invalid"] or shown["stale"]:
+        problems.append(f"marked invalid {shown['invalid']} or stale {shown['stale']}")
+    return problems
+
+
 def test_labels_are_visible(page) -> None:
     """Every input has a visible label; a parameter the pattern lacks is hidden."""
     set_inputs(page, "strided", 12, {"t": 3})
@@ -149,69 +243,90 @@ def test_pattern_list_is_the_registry(page) -> None:
     assert options.all_inner_texts() == [p.choice for p in PATTERNS.values()]
 
 
-@pytest.mark.parametrize(("name", "n", "params"), CASES, ids=lambda c: str(c))
-def test_counts_match_the_registry(page, name: str, n: int, params: dict) -> None:
-    """Status line, shaded cells, row labels and closed form all equal the registry's."""
+def test_counts_match_the_registry(page) -> None:
+    """For every case, status line, shaded cells, row labels and closed form all equal
+    the registry's."""
+    failures = {
+        (name, n, str(params)): problems
+        for (name, n, params), shown in zip(CASES, drive(page, CASES), strict=True)
+        if (problems := count_problems(name, n, params, shown))
+    }
+    assert not failures, failures
+
+
+@pytest.mark.parametrize(("name", "n", "params"), [CASES[8], CASES[24]], ids=str)
+def test_typing_redraws_the_grid(page, name: str, n: int, params: dict) -> None:
+    """Chosen and typed as a reader would, the values redraw the grid the registry's way."""
+    set_inputs(page, "full", 1, {})
     set_inputs(page, name, n, params)
-    pattern = PATTERNS[name]
-    mask = pattern.mask(n, **params)
-    expected = pattern.count(n, **params)
-    match = STATUS.match(status(page))
-    assert match, status(page)
-    shaded, total, formula, closed = (match[1], match[2], match[3], match[4])
-    assert (int(shaded), int(total), int(closed)) == (int(mask.sum()), n * n, expected)
-    # The closed form drawn as the page writes it.
-    assert formula == tex(pattern.closed_form, dict(pattern.symbols))
-    assert shaded_cells(page) == {(int(i), int(j)) for i, j in np.argwhere(mask)}
-    labels = page.locator(f"{ROOT} [data-row]").evaluate_all(
-        "(rows) => rows.map((row) => row.getAttribute('aria-label'))"
-    )
-    rows = [pattern.row_count(i, n, **params) for i in range(1, n + 1)]
-    assert labels == [
-        f"Row {i}: {c} score{'' if c == 1 else 's'} computed" for i, c in enumerate(rows, start=1)
-    ]
-    label = page.locator(f"{ROOT} .mask-explorer__grid").get_attribute("aria-label")
-    assert label.startswith(pattern.alt(n, **params))
-    assert page.locator(f'{ROOT} [aria-invalid="true"]').count() == 0
-    assert page.locator(f"{ROOT} .mask-explorer__figure[data-stale]").count() == 0
+    assert count_problems(name, n, params, page.evaluate(SHOWN)) == []
 
 
-@pytest.mark.parametrize(
-    ("name", "n", "params", "bad", "words"), INVALID, ids=lambda c: str(c)[:24]
-)
-def test_invalid_input_says_the_grid_is_stale(
-    page, name: str, n, params: dict, bad: str, words: str
-) -> None:
-    """A bad value gets one message beside its input, and only that one; the grid and
-    status keep the last valid input and say so."""
+def invalid_problems(name: str, n, params: dict, bad: str, words: str, steps: list) -> list[str]:
+    """Where the explorer, given one bad value between two valid inputs, fails to mark
+    that field alone, to keep the last grid and say so, or to recover."""
     good = valid_params(name)
-    set_inputs(page, name, 12, good)
-    cells_before = shaded_cells(page)
+    before, wrong, after = steps
+    problems = []
+    if wrong["invalid"] != {bad: True}:
+        problems.append(f"fields marked invalid, message shown: {wrong['invalid']}")
+    if list(wrong["messages"]) != [bad] or words not in wrong["messages"].get(bad, ""):
+        problems.append(f"messages {wrong['messages']}")
+    if sorted(wrong["cells"]) != sorted(before["cells"]):
+        problems.append("the grid changed")
+    last = PATTERNS[name].alt(12, **good)
+    expected = (
+        f"Not updated: fix the marked field. The grid still shows the last valid input: {last}."
+    )
+    if wrong["status"] != expected:
+        problems.append(f"status {wrong['status']!r}")
+    if wrong["stale"] != 1 or not wrong["gridLabel"].startswith(
+        "Last valid input, not the current one:"
+    ):
+        problems.append(f"stale {wrong['stale']}, grid label {wrong['gridLabel']!r}")
+    # Putting valid values back clears the message and the stale mark.
+    if after["invalid"] or after["messages"] or after["stale"] or not STATUS.match(after["status"]):
+        problems.append(f"after valid values: {after['messages']}, {after['status']!r}")
+    return problems
+
+
+def test_invalid_input_says_the_grid_is_stale(page) -> None:
+    """A bad value gets one message beside its input, and only that one; the grid and
+    status keep the last valid input and say so; valid values clear it all."""
     errors_before = len(page.seen.page_errors) + len(page.seen.console_errors)
+    steps = [
+        step
+        for name, n, params, _, _ in INVALID
+        for step in (
+            (name, 12, valid_params(name)),
+            (name, n, params),
+            (name, 12, valid_params(name)),
+        )
+    ]
+    shown = drive(page, steps)
+    failures = {
+        f"{name} n={n} {params}": problems
+        for k, (name, n, params, bad, words) in enumerate(INVALID)
+        if (problems := invalid_problems(name, n, params, bad, words, shown[3 * k : 3 * k + 3]))
+    }
+    assert not failures, failures
+    assert len(page.seen.page_errors) + len(page.seen.console_errors) == errors_before
 
+
+def test_a_typed_bad_value_is_marked_beside_its_field(page) -> None:
+    """Typed as a reader would, a bad value's message is beside its field and visible."""
+    name, n, params, bad, words = TYPED_ONLY
+    set_inputs(page, name, 12, {})
     set_inputs(page, name, n, params)
-
     box = field(page, bad)
     assert box.get_attribute("aria-invalid") == "true"
     assert list(messages(page)) == [bad], messages(page)
     message = page.locator("#" + box.get_attribute("aria-describedby"))
     assert message.is_visible() and words in message.inner_text(), message.inner_text()
-    assert shaded_cells(page) == cells_before
-    last = PATTERNS[name].alt(12, **good)
-    assert status(page) == (
-        f"Not updated: fix the marked field. The grid still shows the last valid input: {last}."
-    )
     assert page.locator(f"{ROOT} .mask-explorer__figure[data-stale]").count() == 1
-    grid_label = page.locator(f"{ROOT} .mask-explorer__grid").get_attribute("aria-label")
-    assert grid_label.startswith("Last valid input, not the current one:")
-    assert len(page.seen.page_errors) + len(page.seen.console_errors) == errors_before
-
-    # Putting valid values back clears the message and the stale mark.
-    set_inputs(page, name, 12, good)
+    set_inputs(page, name, 12, {})
     assert box.get_attribute("aria-invalid") is None
     assert message.inner_text().strip() == ""
-    assert STATUS.match(status(page)), status(page)
-    assert page.locator(f"{ROOT} .mask-explorer__figure[data-stale]").count() == 0
 
 
 def test_two_bad_fields_get_one_message_each(page) -> None:
@@ -221,13 +336,13 @@ def test_two_bad_fields_get_one_message_each(page) -> None:
     assert status(page).startswith("Not updated: fix the marked fields.")
 
 
-@pytest.mark.parametrize("typed", ["1e9", "1e10", "1e15", "-7", "1e308"])
-def test_a_huge_n_is_rejected_at_once(page, typed: str) -> None:
+def test_a_huge_n_is_rejected_at_once(page) -> None:
     """With a window set, any n out of range answers within 100 ms with one message."""
-    set_inputs(page, "windowed", 12, {"w": 7})
-    elapsed = input_time_ms(page, f'{ROOT} [data-param="n"] input', typed)
-    assert elapsed < 100, f"{elapsed:.0f} ms"
-    assert messages(page) == {"n": "n must be from 1 to 64."}
+    for typed in ("1e9", "1e10", "1e15", "-7", "1e308"):
+        drive(page, [("windowed", 12, {"w": 7})])
+        elapsed = input_time_ms(page, f'{ROOT} [data-param="n"] input', typed)
+        assert elapsed < 100, f"{typed}: {elapsed:.0f} ms"
+        assert messages(page) == {"n": "n must be from 1 to 64."}, typed
 
 
 def test_an_unknown_pattern_is_rejected_without_an_exception(page) -> None:
@@ -361,39 +476,65 @@ KERNEL_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "n", "params"), KERNEL_CASES, ids=lambda c: str(c))
-def test_kernel_overlay_counts_the_kernel_tiles(page, name: str, n: int, params: dict) -> None:
-    """Computed, needed and wasted cells equal a walk over the kernel's own tiles."""
+def kernel_problems(name: str, n: int, params: dict, on: dict, off: dict) -> list[str]:
+    """Where the overlay's computed, needed and wasted cells, its sentence and its
+    hatching differ from a walk over the kernel's own tiles, or outlive the overlay."""
     from test_practice import kernel_tiles
 
-    set_inputs(page, name, n, params)
-    toggle = page.locator(f"{ROOT} .mask-explorer__kernel input")
-    if not toggle.is_checked():
-        toggle.focus()
-        page.keyboard.press("Space")
     kernel = {"windowed": "windowed", "strided": "sliding"}[name]
     tiles = kernel_tiles(kernel, n, **params)
     needed = PATTERNS[name].mask(n, **params)
-    status = page.locator(f"{ROOT} .mask-explorer__kernel-status")
-    counts = {k: int(status.get_attribute(f"data-{k}")) for k in ("computed", "needed", "wasted")}
-    assert counts == {
+    expected = {
         "computed": int(tiles.sum()),
         "needed": int(needed.sum()),
         "wasted": int((tiles & ~needed).sum()),
     }
-    assert f"computes {counts['computed']} cells" in status.inner_text()
+    counts = {k: int(on["kernel"]["counts"][k]) for k in expected}
+    problems = [] if counts == expected else [f"counts {counts}, expected {expected}"]
+    text = on["kernel"]["text"]
     # Tiles that cover the whole grid come with the reason.
     whole = counts["computed"] == n * n and counts["wasted"] > 0
-    assert status.inner_text().endswith(KERNELS[name].whole_grid if whole else "(hatched)."), (
-        status.inner_text()
-    )
-    hatched = page.locator(f"{ROOT} .mask-explorer__wasted").evaluate_all(
-        "(cells) => cells.map((cell) => cell.dataset.cell)"
-    )
-    assert sorted(hatched) == sorted(f"{i},{j}" for i, j in np.argwhere(tiles & ~needed))
+    ending = KERNELS[name].whole_grid if whole else "(hatched)."
+    if f"computes {counts['computed']} cells" not in text or not text.endswith(ending):
+        problems.append(f"sentence {text!r}")
+    hatched = sorted(f"{i},{j}" for i, j in np.argwhere(tiles & ~needed))
+    if sorted(on["kernel"]["wasted"]) != hatched:
+        problems.append("hatched cells differ from the wasted tiles")
+    if off["kernel"]["wasted"]:
+        problems.append("hatching left after the overlay was switched off")
+    return problems
+
+
+def test_kernel_overlay_counts_the_kernel_tiles(page) -> None:
+    """Computed, needed and wasted cells equal a walk over the kernel's own tiles; off,
+    the overlay leaves no hatching."""
+    steps = [
+        step
+        for name, n, params in KERNEL_CASES
+        for step in ((name, n, params, True), (name, n, params, False))
+    ]
+    shown = drive(page, steps)
+    failures = {
+        (name, n, str(params)): problems
+        for k, (name, n, params) in enumerate(KERNEL_CASES)
+        if (problems := kernel_problems(name, n, params, *shown[2 * k : 2 * k + 2]))
+    }
+    assert not failures, failures
+
+
+def test_the_kernel_overlay_switches_from_the_keyboard(page) -> None:
+    """Space on the focused toggle draws the overlay, and again takes it away."""
+    name, n, params = KERNEL_CASES[1]
+    set_inputs(page, name, n, params)
+    toggle = page.locator(f"{ROOT} .mask-explorer__kernel input")
+    if toggle.is_checked():
+        toggle.focus()
+        page.keyboard.press("Space")
     toggle.focus()
     page.keyboard.press("Space")
-    assert page.locator(f"{ROOT} .mask-explorer__wasted").count() == 0
+    on = page.evaluate(SHOWN)
+    page.keyboard.press("Space")
+    assert kernel_problems(name, n, params, on, page.evaluate(SHOWN)) == []
 
 
 def test_the_kernel_toggle_is_hidden_without_a_kernel(page) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from browser import text_with_tex
+from conftest import ROOT
 
 from chapter.model import kernels as attention_kernels
 from chapter.model.attention import KERNEL_BLOCK, KERNELS, PATTERNS, WINDOW_NAMES
@@ -187,9 +188,12 @@ def test_prompts_stand_alone_and_agree_in_number() -> None:
             assert not (lowest == 1 and plural), (question.name, plural and plural[0])
 
 
-def test_each_page_has_four_questions() -> None:
-    pages = [q.page for q in QUESTIONS]
-    assert pages.count("attention") >= 4 and pages.count("rnn2d") >= 4
+def test_every_question_is_on_a_page_that_shows_practice() -> None:
+    """Each practice snippet (its data-practice) has questions, and each question's page
+    is one of those snippets: none is drawn for a page that never shows it."""
+    snippets = (ROOT / "docs" / "snippets").glob("practice-*.html")
+    shown = {re.search(r'data-practice="([^"]+)"', p.read_text())[1] for p in snippets}
+    assert {q.page for q in QUESTIONS} == shown
 
 
 def test_the_library_window_question_uses_the_converter_table() -> None:
@@ -356,8 +360,13 @@ def number(value) -> str:
 @pytest.mark.slow
 @pytest.mark.browser
 def test_each_answer_gets_its_verdict(page) -> None:
-    """With the keyboard only: the answer says Correct, each mistake its diagnosis, an
-    unrelated number Not yet; the question's card stays where it was throughout."""
+    """The page shows its questions, in order. With the keyboard only: the answer says
+    Correct, each mistake its diagnosis, an unrelated number Not yet; the question's card
+    stays where it was throughout."""
+    shown = page.locator(".practice__question").evaluate_all(
+        "(boxes) => boxes.map((box) => box.dataset.question)"
+    )
+    assert shown == [q.name for q in questions_on(page)]
     for question in questions_on(page):
         env = values(page, question)
         top = card_top(page, question)

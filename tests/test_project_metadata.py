@@ -25,9 +25,14 @@ def citation() -> dict:
 
 
 def readme_commands() -> list[str]:
-    """The shell commands of the README's fenced bash blocks, in order."""
-    blocks = re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
-    return [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
+    """The shell commands of the fenced bash blocks in the README's "Two commands"
+    section, in order."""
+    section = re.search(
+        r"^## Two commands\n(.*?)(?=^## )", (ROOT / "README.md").read_text(), re.S | re.M
+    )
+    blocks = re.findall(r"```bash\n(.*?)```", section[1], re.S)
+    lines = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
+    return [line for line in lines if line]
 
 
 def test_citation_file_is_valid_cff() -> None:
@@ -58,7 +63,7 @@ def test_readme_links_the_published_site() -> None:
 
 
 def test_readme_has_exactly_two_setup_commands() -> None:
-    serve, test = readme_commands()[:2]
+    serve, test = readme_commands()
     assert serve.endswith("mkdocs serve") and "requirements.txt" in serve
     assert test.endswith("python -m pytest") and "requirements-test.txt" in test
 

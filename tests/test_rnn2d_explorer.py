@@ -77,9 +77,11 @@ INVALID = [
     ("2.5", "n must be a whole number."),
     ("", "Enter a whole number for n."),
     ("1e15", "n must be from 1 to 32."),
-    ("9" * 400, "n must be a whole number from 1 to 32."),
 ]
 
+
+# Too long a number for a script to set as the field's value: only pasting puts it there.
+PASTED_ONLY = ("9" * 400, "n must be a whole number from 1 to 32.")
 
 # The Problem 2 page at a phone and a desktop width, errors recorded.
 page = widget_page(PAGE, f"{ROOT} .rnn2d-explorer__grid")
@@ -126,20 +128,6 @@ def statuses(page) -> list[str]:
     return [s.strip() for s in page.locator(f'{ROOT} [role="status"]').all_inner_texts()]
 
 
-def classes(page, picture: str) -> dict[str, set]:
-    """The cells of one picture by the class that shades them: done, current, waiting."""
-    cells = page.evaluate(
-        """(picture) => [...document.querySelectorAll(`.${picture} [data-i]`)].map(
-             (c) => [c.getAttribute('class'), Number(c.dataset.i), Number(c.dataset.j)])""",
-        picture,
-    )
-    out: dict[str, set] = {"done": set(), "current": set(), "waiting": set()}
-    for name, i, j in cells:
-        kind = name.removeprefix("rnn2d-explorer__cell rnn2d-explorer__")
-        out[kind].add((i, j))
-    return out
-
-
 def messages(page) -> dict[str, str]:
     """Every non-empty error message, by the control it belongs to."""
     return field_messages(page, "rnn2d-explorer")
@@ -151,6 +139,73 @@ def expected_wave(n: int, step: int) -> dict[str, set]:
     for s in range(rnn2d.wavefront_steps(n)):
         kind = "done" if s < step - 1 else "current" if s == step - 1 else "waiting"
         out[kind] |= {(i, s - i) for i in rnn2d.diagonal_cells(n, s)}
+    return out
+
+
+# Everything the explorer shows, read in one call: both status lines, the cells of the
+# grid and of the skewed array by class, the skewed array's layout, the influence map's
+# values, the step slider's spoken value, messages, invalid and stale marks.
+SHOWN = f"""() => {{
+  const root = document.querySelector('{ROOT}');
+  const cells = (picture) => [...root.querySelectorAll(`.${{picture}} [data-i]`)].map(
+    (c) => [c.getAttribute('class'), Number(c.dataset.i), Number(c.dataset.j)]);
+  const band = root.querySelector('.rnn2d-explorer__band');
+  return {{
+    statuses: [...root.querySelectorAll('[role="status"]')].map((s) => s.innerText.trim()),
+    grid: cells('rnn2d-explorer__grid'),
+    skew: cells('rnn2d-explorer__skew'),
+    layout: [...root.querySelectorAll('.rnn2d-explorer__skew [data-step]')].map((c) =>
+      [Number(c.dataset.step), Number(c.dataset.slot), Number(c.dataset.i),
+       Number(c.dataset.j), Number(c.getAttribute('y')), c.getAttribute('class')]),
+    band: band ? Number(band.getAttribute('y')) : null,
+    unused: root.querySelectorAll('.rnn2d-explorer__unused').length,
+    map: [...root.querySelectorAll('.rnn2d-explorer__map [data-i]')].map((c) =>
+      [Number(c.dataset.i), Number(c.dataset.j), c.dataset.value ?? null]),
+    none: root.querySelectorAll('.rnn2d-explorer__none').length,
+    stepText: root.querySelector('[data-param="step"] input').getAttribute('aria-valuetext'),
+    messages: Object.fromEntries([...root.querySelectorAll('.rnn2d-explorer__field')]
+      .map((f) => [f.dataset.param, f.querySelector('.rnn2d-explorer__error')?.textContent ?? ''])
+      .filter(([, text]) => text.trim() !== '')),
+    invalid: [...root.querySelectorAll('[aria-invalid="true"]')]
+      .map((c) => c.closest('[data-param]').dataset.param),
+    stale: root.querySelectorAll('.rnn2d-explorer__figure[data-stale]').length,
+  }};
+}}"""
+
+# Drives the explorer as its controls' input events and a mouse click on the map do,
+# with no browser round trip per case: each step sets, in order, whichever of n (as
+# typed text), the wavefront step, the weights' slider positions and the chosen cell
+# (counted from 1) it names, then reads back what the explorer shows.
+DRIVE = f"""(steps) => {{
+  const root = document.querySelector('{ROOT}');
+  const put = (key, value) => {{
+    const control = root.querySelector(`[data-param="${{key}}"] input`);
+    control.value = String(value);
+    if (control.value !== String(value)) throw new Error(`${{key}} cannot be set to ${{value}}`);
+    control.dispatchEvent(new Event('input', {{ bubbles: true }}));
+  }};
+  return steps.map((step) => {{
+    for (const key of ['n', 'step', 'a', 'b']) if (key in step) put(key, step[key]);
+    if (step.cell) {{
+      const [i, j] = step.cell;
+      root.querySelector(`.rnn2d-explorer__map [data-i="${{i - 1}}"][data-j="${{j - 1}}"]`)
+        .dispatchEvent(new PointerEvent('click', {{ bubbles: true, pointerType: 'mouse' }}));
+    }}
+    return ({SHOWN})();
+  }});
+}}"""
+
+
+def drive(page, steps: list[dict]) -> list[dict]:
+    """What the explorer shows after each step, the steps taken in order in one call."""
+    return page.evaluate(DRIVE, steps)
+
+
+def by_class(cells: list) -> dict[str, set]:
+    """A picture's cells by the class that shades them: done, current, waiting."""
+    out: dict[str, set] = {"done": set(), "current": set(), "waiting": set()}
+    for name, i, j in cells:
+        out[name.removeprefix("rnn2d-explorer__cell rnn2d-explorer__")].add((i, j))
     return out
 
 
@@ -205,79 +260,104 @@ def test_the_status_names_the_step_size(page, n: int, step: int, cells: int) -> 
     assert statuses(page)[0].startswith(f"Step {step} of {steps}: {cells} cells computed together")
 
 
-@pytest.mark.parametrize(("n", "step"), WAVE_CASES, ids=str)
-def test_shading_follows_the_wavefront(page, n: int, step: int) -> None:
-    """Status, grid and skewed array all show what rnn2d says for this step."""
-    type_n(page, str(n))
-    slide(page, "step", step)
+def wave_problems(n: int, step: int, shown: dict) -> list[str]:
+    """Where the status, grid, skewed array and step slider shown for step of an n x n
+    grid differ from what rnn2d says."""
     expected = expected_wave(n, step)
-    match = WAVE.match(statuses(page)[0])
-    assert match, statuses(page)[0]
-    shown = tuple(int(g) for g in match.groups())
+    match = WAVE.match(shown["statuses"][0])
+    if not match:
+        return [f"status {shown['statuses'][0]!r}"]
+    problems = []
+    steps = rnn2d.wavefront_steps(n)
     size = len(rnn2d.diagonal_cells(n, step - 1))
-    assert shown == (
-        step,
-        rnn2d.wavefront_steps(n),
-        size,
-        len(expected["done"]),
-        len(expected["waiting"]),
-    )
-    assert classes(page, "rnn2d-explorer__grid") == expected
-    assert classes(page, "rnn2d-explorer__skew") == expected
-    assert control(page, "step").get_attribute("aria-valuetext") == (
-        f"step {step} of {rnn2d.wavefront_steps(n)}"
-    )
+    counts = (step, steps, size, len(expected["done"]), len(expected["waiting"]))
+    if tuple(int(g) for g in match.groups()) != counts:
+        problems.append(f"status {shown['statuses'][0]!r}, expected {counts}")
+    for picture in ("grid", "skew"):
+        if by_class(shown[picture]) != expected:
+            problems.append(f"the {picture}'s shading")
+    if shown["stepText"] != f"step {step} of {steps}":
+        problems.append(f"slider says {shown['stepText']!r}")
+    return problems
 
 
-@pytest.mark.parametrize("n", [1, 6, 13, 32])
-def test_the_skewed_array_is_the_codes_layout(page, n: int) -> None:
+def test_shading_follows_the_wavefront(page) -> None:
+    """For every case, status, grid and skewed array all show what rnn2d says."""
+    shown = drive(page, [{"n": n, "step": step} for n, step in WAVE_CASES])
+    failures = {
+        (n, step): problems
+        for (n, step), one in zip(WAVE_CASES, shown, strict=True)
+        if (problems := wave_problems(n, step, one))
+    }
+    assert not failures, failures
+
+
+def test_the_skewed_array_is_the_codes_layout(page) -> None:
     """Each cell sits at the row and slot where rnn2d_wavefront keeps it, and the
     highlighted row is this step's."""
-    type_n(page, str(n))
-    step = n
-    slide(page, "step", step)
-    drawn = page.evaluate(
-        """() => [...document.querySelectorAll('.rnn2d-explorer__skew [data-step]')].map((c) =>
-             [Number(c.dataset.step), Number(c.dataset.slot), Number(c.dataset.i),
-              Number(c.dataset.j), Number(c.getAttribute('y')), c.getAttribute('class')])"""
+    ns = (1, 6, 13, 32)
+    for n, shown in zip(ns, drive(page, [{"n": n, "step": n} for n in ns]), strict=True):
+        drawn = shown["layout"]
+        layout = rnn2d.skew_layout(n)
+        assert {(s, slot, i * n + j) for s, slot, i, j, _, _ in drawn} == {
+            (s, slot, int(layout[s, slot])) for s, slot in np.argwhere(layout >= 0)
+        }, n
+        assert {y for *_, y, name in drawn if name.endswith("current")} == {shown["band"]}, n
+        assert shown["unused"] == int((layout < 0).sum()), n
+
+
+def influence_problems(n: int, cell: tuple[int, int], a: float, b: float, shown: dict) -> list:
+    """Where the map's values differ from rnn2d.influence_map, a cell outside the chosen
+    one's upper left is not hatched, or the status line names other inputs."""
+    ci, cj = cell[0] - 1, cell[1] - 1
+    expected = rnn2d.influence_map(n, ci, cj, 1.0, a, b)
+    if len(shown["map"]) != n * n:
+        return [f"{len(shown['map'])} cells on the map"]
+    values = np.full((n, n), np.nan)
+    for i, j, value in shown["map"]:
+        if value is not None:
+            values[i, j] = float(value)
+    above_left = np.zeros((n, n), dtype=bool)
+    above_left[: ci + 1, : cj + 1] = True
+    problems = []
+    if not np.array_equal(~np.isnan(values), above_left):
+        problems.append("values outside the chosen cell's upper left")
+    elif not np.allclose(values[above_left], expected[above_left], rtol=1e-12, atol=0):
+        problems.append("values differ from rnn2d.influence_map")
+    status = (
+        f"Influence on h({cell[0]}, {cell[1]}) with a = {a:.2f}, b = {b:.2f}: "
+        f"{(ci + 1) * (cj + 1)} inputs"
     )
-    layout = rnn2d.skew_layout(n)
-    assert {(s, slot, i * n + j) for s, slot, i, j, _, _ in drawn} == {
-        (s, slot, int(layout[s, slot])) for s, slot in np.argwhere(layout >= 0)
+    if not shown["statuses"][1].startswith(status):
+        problems.append(f"status {shown['statuses'][1]!r}")
+    if shown["none"] != n * n - (ci + 1) * (cj + 1):
+        problems.append(f"{shown['none']} cells hatched")
+    return problems
+
+
+def test_influence_matches_python(page) -> None:
+    """For every case, each input's value on the map equals rnn2d.influence_map and the
+    rest are hatched."""
+    steps = [
+        {"n": n, "a": round(a * WEIGHT_STEPS), "b": round(b * WEIGHT_STEPS), "cell": cell}
+        for n, cell, a, b in INFLUENCE_CASES
+    ]
+    failures = {
+        case: problems
+        for case, shown in zip(INFLUENCE_CASES, drive(page, steps), strict=True)
+        if (problems := influence_problems(*case, shown))
     }
-    band = float(page.locator(f"{ROOT} .rnn2d-explorer__band").get_attribute("y"))
-    assert {y for *_, y, name in drawn if name.endswith("current")} == {band}
-    unused = page.locator(f"{ROOT} .rnn2d-explorer__unused").count()
-    assert unused == int((layout < 0).sum())
+    assert not failures, failures
 
 
-@pytest.mark.parametrize(("n", "cell", "a", "b"), INFLUENCE_CASES, ids=str)
-def test_influence_matches_python(page, n: int, cell: tuple[int, int], a: float, b: float) -> None:
-    """Every input's value on the map equals rnn2d.influence_map; the rest are hatched."""
+def test_the_weight_sliders_move_from_the_keyboard(page) -> None:
+    """Sliders moved with the arrow keys and a cell chosen with them give rnn2d's map."""
+    n, cell, a, b = INFLUENCE_CASES[3]
     type_n(page, str(n))
     slide(page, "a", round(a * WEIGHT_STEPS))
     slide(page, "b", round(b * WEIGHT_STEPS))
     choose(page, *cell)
-    ci, cj = cell[0] - 1, cell[1] - 1
-    expected = rnn2d.influence_map(n, ci, cj, 1.0, a, b)
-    values = page.evaluate(
-        """() => [...document.querySelectorAll('.rnn2d-explorer__map [data-i]')].map((c) =>
-             [Number(c.dataset.i), Number(c.dataset.j), c.dataset.value ?? null])"""
-    )
-    assert len(values) == n * n
-    shown = np.full((n, n), np.nan)
-    for i, j, value in values:
-        if value is not None:
-            shown[i, j] = float(value)
-    above_left = np.zeros((n, n), dtype=bool)
-    above_left[: ci + 1, : cj + 1] = True
-    assert np.array_equal(~np.isnan(shown), above_left)
-    np.testing.assert_allclose(shown[above_left], expected[above_left], rtol=1e-12, atol=0)
-    assert statuses(page)[1].startswith(
-        f"Influence on h({cell[0]}, {cell[1]}) with a = {a:.2f}, b = {b:.2f}: "
-        f"{(ci + 1) * (cj + 1)} inputs"
-    )
-    assert page.locator(f"{ROOT} .rnn2d-explorer__none").count() == n * n - (ci + 1) * (cj + 1)
+    assert influence_problems(n, cell, a, b, page.evaluate(SHOWN)) == []
 
 
 def test_keyboard_and_click_choose_the_cell(page) -> None:
@@ -296,44 +376,59 @@ def test_keyboard_and_click_choose_the_cell(page) -> None:
     assert statuses(page)[1].startswith("Influence on h(3, 2)")
 
 
-@pytest.mark.parametrize(("typed", "message"), INVALID, ids=lambda c: str(c)[:12])
-def test_invalid_n_says_the_pictures_are_stale(page, typed: str, message: str) -> None:
+def test_invalid_n_says_the_pictures_are_stale(page) -> None:
     """A bad n gets one message beside its field; the pictures and status lines keep
-    the last valid input and say so."""
-    type_n(page, "7")
-    slide(page, "step", 4)
-    before = classes(page, "rnn2d-explorer__grid")
+    the last valid input and say so; a valid n clears it all."""
     errors_before = len(page.seen.page_errors) + len(page.seen.console_errors)
-
-    # Pasted whole: typed key by key, "33" would pass through the valid n = 3.
-    control(page, "n").fill(typed)
-
-    assert messages(page) == {"n": message}
-    assert control(page, "n").get_attribute("aria-invalid") == "true"
-    assert classes(page, "rnn2d-explorer__grid") == before
-    assert statuses(page) == [
+    steps = [step for typed, _ in INVALID for step in ({"n": 7, "step": 4}, {"n": typed}, {"n": 7})]
+    shown = drive(page, steps)
+    stale = [
         "Not updated: fix the marked field. The grids still show the last valid input: "
         "n = 7, step 4 of 13: 4 cells.",
         "Not updated: the map still shows the last valid input, n = 7.",
     ]
-    assert page.locator(f"{ROOT} .rnn2d-explorer__figure[data-stale]").count() == 2
+    failures = {}
+    for k, (typed, message) in enumerate(INVALID):
+        before, wrong, after = shown[3 * k : 3 * k + 3]
+        problems = []
+        if wrong["messages"] != {"n": message} or wrong["invalid"] != ["n"]:
+            problems.append(f"messages {wrong['messages']}, invalid {wrong['invalid']}")
+        if by_class(wrong["grid"]) != by_class(before["grid"]):
+            problems.append("the grid changed")
+        if wrong["statuses"] != stale or wrong["stale"] != 2:
+            problems.append(f"statuses {wrong['statuses']}, {wrong['stale']} stale")
+        if after["messages"] or after["invalid"] or after["stale"]:
+            problems.append(f"after n = 7: {after['messages']}, {after['stale']} stale")
+        if not WAVE.match(after["statuses"][0]):
+            problems.append(f"after n = 7: {after['statuses'][0]!r}")
+        if problems:
+            failures[typed[:12]] = problems
+    assert not failures, failures
     assert len(page.seen.page_errors) + len(page.seen.console_errors) == errors_before
 
+
+def test_a_pasted_bad_n_is_marked_beside_its_field(page) -> None:
+    """Pasted as a reader would, a bad n is marked and its message shown; typed, a good
+    one clears them."""
+    typed, message = PASTED_ONLY
+    type_n(page, "7")
+    control(page, "n").fill(typed)
+    assert messages(page) == {"n": message}
+    assert control(page, "n").get_attribute("aria-invalid") == "true"
+    assert page.locator(f"{ROOT} .rnn2d-explorer__figure[data-stale]").count() == 2
     type_n(page, "7")
     assert messages(page) == {}
     assert control(page, "n").get_attribute("aria-invalid") is None
-    assert WAVE.match(statuses(page)[0]), statuses(page)[0]
-    assert page.locator(f"{ROOT} .rnn2d-explorer__figure[data-stale]").count() == 0
 
 
-@pytest.mark.parametrize("typed", ["1e15", "1000000000000000", "1e308", "-7"])
-def test_a_huge_n_is_rejected_at_once(page, typed: str) -> None:
+def test_a_huge_n_is_rejected_at_once(page) -> None:
     """From the largest grid, any n out of range answers within 100 ms with one message."""
-    type_n(page, "32")
-    elapsed = input_time_ms(page, f'{ROOT} [data-param="n"] input', typed)
-    assert elapsed < 100, f"{elapsed:.0f} ms"
-    assert messages(page) == {"n": "n must be from 1 to 32."}
-    type_n(page, "7")
+    for typed in ("1e15", "1000000000000000", "1e308", "-7"):
+        drive(page, [{"n": 32}])
+        elapsed = input_time_ms(page, f'{ROOT} [data-param="n"] input', typed)
+        assert elapsed < 100, f"{typed}: {elapsed:.0f} ms"
+        assert messages(page) == {"n": "n must be from 1 to 32."}, typed
+    drive(page, [{"n": 7}])
 
 
 def test_one_tab_stop_per_control_then_the_map(page) -> None:
