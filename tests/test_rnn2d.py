@@ -78,6 +78,14 @@ def test_loop_and_wavefront_agree_with_another_activation() -> None:
     )
 
 
+def test_every_version_keeps_single_precision() -> None:
+    x, *weights = random_problem(4, 2, 3)
+    x, weights = x.astype(np.float32), [w.astype(np.float32) for w in weights]
+    for version in (rnn2d.rnn2d_loop, rnn2d.rnn2d_wavefront):
+        assert version(x, *weights).dtype == np.float32, version.__name__
+    assert rnn2d.rnn2d_counted(x, *weights)[0].dtype == np.float32
+
+
 def test_loop_follows_the_equation_with_zero_border() -> None:
     n, c, h = 4, 2, 3
     x, w_in, w_left, w_top = random_problem(n, c, h)
