@@ -12,6 +12,8 @@ LOCKS = {
     "requirements-test.txt": "requirements-test.in",
     # The Gradescope bundle's, for Python 3.10; its command is written in its own .in file.
     "requirements-grader.txt": "requirements-grader.in",
+    # Optional: mutmut, to measure how many seeded faults the fast tier catches.
+    "requirements-mutation.txt": "requirements-mutation.in",
 }
 
 # A pinned requirement in a lock: name==version, an optional environment marker, then
@@ -41,13 +43,14 @@ def _pins(lock: str) -> dict[str, set[str]]:
 
 
 def _direct(source: str) -> dict[str, str]:
-    """The name==version requirements of an .in file, following -r includes."""
+    """The name==version requirements of an .in file, following -r includes (a -c
+    constraint file only narrows what the lock may pick, so it adds none)."""
     found = {}
     for line in (ROOT / source).read_text().splitlines():
         line = line.split("#")[0].strip()
         if line.startswith("-r "):
             found.update(_direct(line[3:].strip()))
-        elif line:
+        elif line and not line.startswith("-c "):
             name, version = line.split("==")
             found[_normal(name)] = version
     return found
