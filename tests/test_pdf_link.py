@@ -23,13 +23,21 @@ class Files:
         return SimpleNamespace(src_uri=path) if path in self.paths else None
 
 
-def home(html: str, files: Files) -> str:
+def home(html: str, files: Files, site_url: str = SITE) -> str:
     page = SimpleNamespace(file=SimpleNamespace(src_uri="index.md"))
-    return pdf_link.on_page_content(html, page, SimpleNamespace(site_url=SITE), files)
+    return pdf_link.on_page_content(html, page, SimpleNamespace(site_url=site_url), files)
 
 
 def test_without_a_pdf_in_the_site_the_published_one_is_linked() -> None:
     assert home(HOME, Files("index.md")) == HOME
+
+
+def test_mkdocs_serve_keeps_the_published_link() -> None:
+    """`mkdocs serve` sets site_url to its own address; the page still links the
+    published PDF, found by its path."""
+    assert home(HOME, Files("index.md"), "http://127.0.0.1:8000/book/") == HOME
+    with pytest.raises(PluginError, match="published PDF"):
+        home(HOME, Files("index.md"), "http://127.0.0.1:8000/other/")
 
 
 def test_with_a_pdf_in_the_site_its_own_copy_is_linked() -> None:

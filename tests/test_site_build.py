@@ -282,3 +282,46 @@ def test_a_probe_started_for_other_imports_is_not_used(tmp_path: Path) -> None:
     key = cache.cache_key((ROOT / LAB).read_bytes(), plugin.config, environment)
     assert cache._used == {cache.cache_dir(config) / f"{key}.json"}
     assert not cache._probes
+
+
+@pytest.mark.slow
+def test_mkdocs_serve_serves_the_chapter(tmp_path: Path) -> None:
+    """The README's first command ends in `mkdocs serve`, which rewrites site_url and
+    builds with every stage: the home page and the explorers' data must be served."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}/efficient-attention-2d-rnns/"
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "--no-livereload", "-a", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert server.poll() is None, log.read_text()
+            try:
+                with urllib.request.urlopen(base, timeout=5) as response:
+                    home = response.read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(1)
+        assert "Efficient Attention" in home
+        with urllib.request.urlopen(base + "assets/patterns.json", timeout=5) as response:
+            names = [p["name"] for p in json.loads(response.read())["patterns"]]
+        assert "windowed" in names
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "ERROR" not in log.read_text(), log.read_text()
