@@ -1,6 +1,6 @@
 """Figures of Problem 1: attention grids for the worked example and counts against n.
 
-python scripts/chapter/figures/attention.py [--out DIR] writes every attention figure as SVG.
+python scripts/attention_figures.py [--out DIR] writes every attention figure as SVG.
 """
 
 from __future__ import annotations

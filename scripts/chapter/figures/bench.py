@@ -1,5 +1,5 @@
 """Benchmark figures: measured speedup against the count ratio, drawn from the committed
-docs/data/benchmark.json. python scripts/chapter/figures/bench.py [--data FILE] [--out DIR]
+docs/data/benchmark.json. python scripts/bench_figures.py [--data FILE] [--out DIR]
 """
 
 from __future__ import annotations

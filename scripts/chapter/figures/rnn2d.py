@@ -1,4 +1,4 @@
-"""Figures of Problem 2, the 2D RNN: python scripts/chapter/figures/rnn2d.py [--out DIR].
+"""Figures of Problem 2, the 2D RNN: python scripts/rnn2d_figures.py [--out DIR].
 
 Every picture puts column i across (left to right) and row j down, and counts
 from 1 as the page does; the data come from rnn2d, whose formulas the tests check.
