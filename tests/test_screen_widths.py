@@ -30,6 +30,9 @@ PHONE_WIDTHS = (360, 390)
 AXE_PHONE = 360
 # Material turns the navigation into a drawer behind the header's menu button below 76.25em.
 DRAWER_BELOW = 1220
+# The navigation and search are the theme's, the same on every page: every page tries
+# them at a drawer width and at the desktop's, the home page at every width.
+NAVIGATION_EVERY_PAGE = (AXE_PHONE, 1280)
 # How long a drawer or search panel may take to open, in ms (Material animates for 250).
 OPENS_WITHIN = 3000
 HEIGHT = 800
@@ -127,6 +130,14 @@ def _search_problem(page) -> str:
 
 # How far (summed over R, G and B) a pixel may be from a border's colour and still be it.
 BORDER_TOLERANCE = 60
+# A crossing is photographed on screen, a screenful of rows at a time, scrolled to
+# SHOT_TOP px from the top so that the header stuck there never hides it: a clip of
+# the visible screen is several times cheaper than one taken beyond it.
+SHOT_TOP = 120
+SHOT_ROWS = HEIGHT - SHOT_TOP - 40
+# Scroll the page to y at once (smooth scrolling would still be moving) and return
+# where it got to: near the end of the page, less far.
+SCROLL_TO = "(y) => { window.scrollTo({top: y, behavior: 'instant'}); return scrollY; }"
 
 
 def _covered_borders(page, crossings: list[dict]) -> list[str]:
@@ -142,15 +153,24 @@ def _covered_borders(page, crossings: list[dict]) -> list[str]:
     def rgb(css: str) -> tuple[int, ...]:
         return tuple(int(float(v)) for v in re.findall(r"[\d.]+", css)[:3])
 
+    def columns(c: dict) -> dict[str, list[tuple[int, ...]]]:
+        """The pixels of the outer columns of c's rows, as the screen shows them."""
+        found: dict[str, list[tuple[int, ...]]] = {"left": [], "right": []}
+        for start in range(0, c["height"], SHOT_ROWS):
+            rows = min(SHOT_ROWS, c["height"] - start)
+            top = page.evaluate(SCROLL_TO, c["y"] + start - SHOT_TOP)
+            clip = {"x": c["x"], "y": c["y"] + start - top, "width": c["width"], "height": rows}
+            image = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
+            for side, x in (("left", 0), ("right", image.width - 1)):
+                found[side] += [image.getpixel((x, y)) for y in range(image.height)]
+        return found
+
     covered = []
     for c in crossings:
-        clip = {"x": c["x"], "y": c["y"], "width": c["width"], "height": c["height"]}
-        image = Image.open(io.BytesIO(page.screenshot(clip=clip, full_page=True))).convert("RGB")
-        for side, x in (("left", 0), ("right", image.width - 1)):
+        for side, pixels in columns(c).items():
             colour = rgb(c[side])
             distance = statistics.median(
-                sum(abs(a - b) for a, b in zip(image.getpixel((x, y)), colour, strict=True))
-                for y in range(image.height)
+                sum(abs(a - b) for a, b in zip(pixel, colour, strict=True)) for pixel in pixels
             )
             if distance > BORDER_TOLERANCE:
                 covered.append(f"{c['what']!r} covers the {side} border (off by {distance})")
@@ -175,15 +195,18 @@ def measure_layout(page, width: int) -> ScreenResult:
     return result
 
 
-def check_screen(page, url: str, width: int) -> ScreenResult:
+def check_screen(page, url: str, width: int, navigation: bool) -> ScreenResult:
     """Load url in page (light palette) and gather every check at this width; on a
-    phone, the box borders again in the dark palette."""
+    phone, the box borders again in the dark palette; if navigation, whether the
+    navigation and search open."""
     page.goto(url, wait_until="load")
     wait_for_math(page)
     result = measure_layout(page, width)
     if width == AXE_PHONE:
         result.axe = axe_violations(page)
-    if width in PHONE_WIDTHS:
+    # The palettes differ in colour only, so a page with no box to look at in the light
+    # one has none in the dark one either.
+    if result.borders_checked.get("light"):
         assert toggle_palette(page) == "slate"
         settled(page)
         crossings = page.evaluate(CROSSINGS)
@@ -191,8 +214,9 @@ def check_screen(page, url: str, width: int) -> ScreenResult:
         result.borders_checked["dark"] = len(crossings)
         # The palette is remembered from page to page: the next page opens light again.
         assert toggle_palette(page) == "default"
-    result.drawer = _drawer_problem(page, width)
-    result.search = _search_problem(page)
+    if navigation:
+        result.drawer = _drawer_problem(page, width)
+        result.search = _search_problem(page)
     return result
 
 
@@ -207,7 +231,8 @@ def screens(chromium, base_url: str, built_site: Path) -> dict[tuple[int, str], 
         try:
             page = context.new_page()
             for path in local_pages(built_site):
-                found[width, path] = check_screen(page, base_url + path, width)
+                navigation = width in NAVIGATION_EVERY_PAGE or path == ""
+                found[width, path] = check_screen(page, base_url + path, width, navigation)
         finally:
             context.close()
     return found
@@ -295,6 +320,7 @@ def test_no_permalink_sign_wraps_onto_a_line_of_its_own(screens) -> None:
 
 
 def test_navigation_and_search_open_at_every_width(screens) -> None:
-    """The navigation is reachable (through the drawer on narrow screens) and search opens."""
+    """The navigation is reachable (through the drawer on narrow screens) and search
+    opens: on the home page at every width, on every page at 360 and 1280 px."""
     failures = {key: [p for p in (r.drawer, r.search) if p] for key, r in screens.items()}
     assert not any(failures.values()), _screen_report(failures)
