@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib
 import io
 import os
@@ -75,8 +76,18 @@ def stage_hooks(project: Path, *stages: str) -> str:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site, built once per test run with --strict; fails on any warning."""
-    return strict_build(tmp_path_factory.mktemp("site"))
+    """The site, built once per test run with --strict; fails on any warning. Under
+    pytest-xdist the workers share one build: the first to need it builds it while the
+    others wait, in the run's common temporary folder. No test writes into it."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return strict_build(tmp_path_factory.mktemp("site"))
+    shared = tmp_path_factory.getbasetemp().parent
+    with open(shared / "site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "site.built").exists():
+            strict_build(shared / "site")
+            (shared / "site.built").touch()
+    return shared / "site"
 
 
 def strict_build(dest: Path, config: str = "mkdocs.yml") -> Path:
