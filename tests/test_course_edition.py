@@ -182,6 +182,9 @@ def test_course_edition_has_no_widget_that_computes_a_homework_count(course_site
 @pytest.mark.slow
 @pytest.mark.browser
 def test_course_pdf_has_no_answer_and_no_left_out_page(course_site: Path, tmp_path: Path) -> None:
+    """The course edition's PDF, printed on US Letter: every sheet is Letter (A4, the
+    default, is checked on the chapter's PDF in test_make_pdf.py), and no answer or
+    left-out page is in it."""
     require_chromium()
     from pypdf import PdfReader
 
@@ -189,11 +192,15 @@ def test_course_pdf_has_no_answer_and_no_left_out_page(course_site: Path, tmp_pa
     result = run_script(
         "make_pdf.py",
         *("--config", str(ROOT / "mkdocs-course.yml"), "--site", str(course_site)),
-        *("--out", str(out)),
+        *("--out", str(out), "--paper", "letter"),
         timeout=600,
     )
     assert result.returncode == 0, result.stderr
     reader = PdfReader(out)
+    for sheet in reader.pages:
+        # Chromium rounds a sheet to whole pixels.
+        size = (float(sheet.mediabox.width), float(sheet.mediabox.height))
+        assert size == pytest.approx((612, 792), abs=1.5)
     outline = [item.title for item in _flatten(reader.outline)]
     assert "1 Efficient self-attention" in outline
     assert not {"The lab, worked", "For instructors"} & set(outline)

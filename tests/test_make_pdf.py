@@ -184,39 +184,27 @@ def assert_in_order(text: str, needles: list[str]) -> None:
         at = found + len(needle)
 
 
-def print_chapter(site: Path, folder: Path, *paper: str) -> Printed:
-    out = folder / "chapter.pdf"
-    result = run("--site", str(site), "--out", str(out), *paper)
-    assert result.returncode == 0, result.stderr
-    return read_printed(out)
-
-
 @pytest.fixture(scope="module")
 def chapter(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Printed:
     """The chapter printed from the built site on the default paper, A4."""
     require_chromium()
-    return print_chapter(built_site, tmp_path_factory.mktemp("pdf"))
+    out = tmp_path_factory.mktemp("pdf") / "chapter.pdf"
+    result = run("--site", str(built_site), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return read_printed(out)
 
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_every_sheet_is_on_the_paper_asked_for(
-    built_site: Path, tmp_path: Path, chapter: Printed
-) -> None:
-    """The default prints every sheet on A4, --paper letter on US Letter. What a paper
-    changes on the page, the column's width, is checked for both papers by
+def test_every_sheet_is_on_a4_by_default(chapter: Printed) -> None:
+    """The default prints every sheet on A4 (--paper letter's sheets are checked on the
+    course edition's PDF, in test_course_edition.py). What a paper changes on the page,
+    the column's width, is checked for both papers by
     test_every_formula_and_table_fits_the_printed_column; the text is read on A4 only."""
-    from pypdf import PdfReader
-
-    require_chromium()
-    out = tmp_path / "letter.pdf"
-    result = run("--site", str(built_site), "--out", str(out), "--paper", "letter")
-    assert result.returncode == 0, result.stderr
-    for printed, paper in ((PdfReader(out), (612, 792)), (chapter.reader, (595.3, 841.9))):
-        for sheet in printed.pages:
-            size = (float(sheet.mediabox.width), float(sheet.mediabox.height))
-            # Chromium rounds a sheet to whole pixels.
-            assert size == pytest.approx(paper, abs=1.5)
+    for sheet in chapter.reader.pages:
+        size = (float(sheet.mediabox.width), float(sheet.mediabox.height))
+        # Chromium rounds a sheet to whole pixels.
+        assert size == pytest.approx((595.3, 841.9), abs=1.5)
 
 
 @pytest.mark.slow
