@@ -26,8 +26,24 @@ SCRIPTS = ROOT / "scripts"
 _current: list[pytest.Item] = []
 
 
+# The modules that take a minute or more of a full run on the 2-core machine, longest
+# first. pytest-xdist hands each worker the next module as it finishes one, so these
+# start first and the short ones fill in at the end, instead of one long module running
+# alone while the other worker idles. The grader's comes first: it does not wait for the
+# site build that the others share. A stale list costs time only.
+LONG_MODULES = (
+    "test_grade_lab.py",
+    "test_screen_widths.py",
+    "test_make_pdf.py",
+    "test_browser.py",
+    "test_site_build.py",
+    "test_practice.py",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Refuse a run in which a test not marked slow asks for the built site."""
+    """Refuse a run in which a test not marked slow asks for the built site; run the
+    long modules first (LONG_MODULES)."""
     unmarked = [
         item.nodeid
         for item in items
@@ -35,6 +51,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     ]
     if unmarked:
         raise pytest.UsageError(f"tests that use built_site must be marked slow: {unmarked}")
+    rank = {name: place for place, name in enumerate(LONG_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @pytest.hookimpl(tryfirst=True)
