@@ -14,6 +14,7 @@ import yaml
 from browser import require_chromium
 from conftest import ROOT, run_script, strict_build
 from mkdocs.exceptions import PluginError
+from printed import sheet_texts
 
 from chapter.site import course_edition, events
 
@@ -204,7 +205,7 @@ def test_course_pdf_has_no_answer_and_no_left_out_page(course_site: Path, tmp_pa
     outline = [item.title for item in _flatten(reader.outline)]
     assert "1 Efficient self-attention" in outline
     assert not {"The lab, worked", "For instructors"} & set(outline)
-    text = " ".join(page.extract_text() for page in reader.pages)
+    text = " ".join(sheet_texts(out))
     assert "Problem 2(c)" in text
     for left_out in ("Solution", "Key takeaways", "worked notebook", "Rubric"):
         assert left_out not in text

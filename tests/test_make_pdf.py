@@ -9,7 +9,6 @@ import stat
 import statistics
 import subprocess
 import sys
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 import yaml
 from browser import require_chromium, serve
 from conftest import ROOT
+from printed import Printed, flat, read_printed
 
 from chapter.publishing import pdf as make_pdf
 
@@ -63,10 +63,6 @@ def page_text(site: Path, path: str) -> _Text:
     return parser
 
 
-def flat(text: str) -> str:
-    return " ".join(text.split())
-
-
 class _LeadIns(HTMLParser):
     """For each equation anchor of a built page, the last words of prose before it.
 
@@ -93,55 +89,6 @@ class _LeadIns(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._skipping:
             self._text.append(data)
-
-
-@dataclass
-class Run:
-    """A run of text on a PDF sheet: where it starts, its text and its size in points."""
-
-    x: float
-    y: float
-    text: str
-    size: float
-
-
-@dataclass
-class Printed:
-    """A printed PDF, its text read once: each sheet's flat text and its runs."""
-
-    path: Path
-    reader: object
-    texts: list[str]
-    runs: list[list[Run]]
-
-
-def read_printed(path: Path) -> Printed:
-    """Read every sheet's text once, with each run's place and size as drawn."""
-    from pypdf import PdfReader
-
-    reader = PdfReader(path)
-    texts, runs = [], []
-    for page in reader.pages:
-        sheet: list[Run] = []
-
-        def visit(text, cm, tm, font, size, sheet=sheet) -> None:
-            if text.strip():
-                x, y = tm[4], tm[5]
-                # The size as drawn: the font size scaled by the text and page matrices.
-                a, b = tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3]
-                c, d = tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]
-                sheet.append(
-                    Run(
-                        x * cm[0] + y * cm[2] + cm[4],
-                        x * cm[1] + y * cm[3] + cm[5],
-                        text,
-                        size * abs(a * d - b * c) ** 0.5,
-                    )
-                )
-
-        texts.append(flat(page.extract_text(visitor_text=visit)))
-        runs.append(sheet)
-    return Printed(path, reader, texts, runs)
 
 
 def sheet_links(printed: Printed, number: int) -> tuple[list[tuple[str, int]], list[str]]:
@@ -355,9 +302,10 @@ def test_every_sheet_prints_at_a_readable_size(chapter: Printed) -> None:
     printed = chapter
     small, measured = {}, 0
     for number, runs in enumerate(printed.runs):
-        # The page number stamped at the foot is not the sheet's text; a sheet that is
-        # all figure (its labels are drawn, not text) has no text to measure.
-        sizes = [run.size for run in runs if not run.text.strip().isdigit() for _ in run.text]
+        # The page number stamped at the foot is not the sheet's text (digits are left
+        # out); a sheet that is all figure (its labels are drawn, not text) has no text
+        # to measure.
+        sizes = [run.size for run in runs if run.text.strip() and not run.text.isdigit()]
         if len(sizes) < MIN_TEXT:
             continue
         measured += 1
