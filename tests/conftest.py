@@ -26,17 +26,19 @@ SCRIPTS = ROOT / "scripts"
 _current: list[pytest.Item] = []
 
 
-# The modules that take a minute or more of a full run on the 2-core machine, longest
-# first. pytest-xdist hands each worker the next module as it finishes one, so these
-# start first and the short ones fill in at the end, instead of one long module running
-# alone while the other worker idles. The grader's comes first: it does not wait for the
-# site build that the others share. A stale list costs time only.
+# The modules that take a minute or more of a full run on the 2-core machine. pytest-xdist
+# hands each worker the next module as it finishes one, so these start first and the
+# short ones fill in at the end, instead of one long module running alone while the
+# other worker idles. They alternate between those that drive Chromium, which keeps
+# both cores busy by itself, and those that run one process at a time (the grader, the
+# site builds), so that two Chromiums rarely run at once: the first two start
+# together, then the next two. A stale list costs time only.
 LONG_MODULES = (
     "test_grade_lab.py",
     "test_screen_widths.py",
-    "test_make_pdf.py",
-    "test_browser.py",
     "test_site_build.py",
+    "test_browser.py",
+    "test_make_pdf.py",
     "test_practice.py",
 )
 
