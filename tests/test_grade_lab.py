@@ -955,7 +955,9 @@ def test_gradescope_bundle_grades_on_python_310(bundle_venv: Path, tmp_path: Pat
     fair_cells.cells.insert(2, cell(HELPER_CELL))
     nbformat.write(fair_cells, fair)
     got = {}
-    for name, notebook in (("worked", LAB), ("student", STUDENT), ("fair", fair)):
+    # Each grading takes seconds: the worked and the fair notebook reach every exercise,
+    # and the student's, which scores nothing, is graded by the command's own test.
+    for name, notebook in (("worked", LAB), ("fair", fair)):
         shutil.rmtree(root / "submission", ignore_errors=True)
         shutil.rmtree(root / "results", ignore_errors=True)
         (root / "submission").mkdir()
@@ -971,7 +973,6 @@ def test_gradescope_bundle_grades_on_python_310(bundle_venv: Path, tmp_path: Pat
         assert run.returncode == 0, run.stderr
         got[name] = json.loads((root / "results" / "results.json").read_text())
     assert got["worked"]["score"] == 22, got["worked"]
-    assert got["student"]["score"] == 0
     fair_scores = {
         t["name"]: t["score"] for t in got["fair"]["tests"] if t["visibility"] == "visible"
     }
