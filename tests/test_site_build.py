@@ -154,22 +154,6 @@ def test_notebook_cell_that_raises_fails_the_build(project_copy: Path, tmp_path:
     assert "attention-lab.ipynb" in log and "broken lab cell" in log
 
 
-def test_damaged_cache_entry_is_a_miss_and_is_replaced(
-    project_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("NOTEBOOK_CACHE_DIR", str(cache))
-    assert build_site(tmp_path / "first", project_copy).returncode == 0
-    (entry,) = cache.glob("*.json")
-    whole = entry.read_text()
-    # What a full disk or a kill mid-write leaves behind.
-    entry.write_text(whole[: len(whole) // 2])
-    result = build_site(tmp_path / "second", project_copy)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Notebook cache hit" not in result.stdout + result.stderr
-    assert json.loads(entry.read_text()) == json.loads(whole)
-
-
 def test_a_cache_entry_is_used_only_when_its_digest_matches(tmp_path: Path) -> None:
     cache = notebook_cache
     entry = {"content": "<p>executed</p>", "toc": []}
@@ -221,7 +205,13 @@ def test_cache_key_reads_the_lab_imports_and_their_installed_versions() -> None:
     assert environment["python"] == sys.version
 
 
-def test_build_works_from_any_folder(project_copy: Path, tmp_path: Path) -> None:
+def test_a_build_from_any_folder_and_a_damaged_cache_entry(
+    project_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from another folder, a build writes nothing there and keeps the executed lab
+    in the project's own cache; an entry damaged there is a miss, and the next build
+    writes it again whole."""
+    monkeypatch.delenv("NOTEBOOK_CACHE_DIR", raising=False)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     result = subprocess.run(
@@ -240,14 +230,18 @@ def test_build_works_from_any_folder(project_copy: Path, tmp_path: Path) -> None
         capture_output=True,
         text=True,
         check=False,
-        env={
-            **{k: v for k, v in os.environ.items() if k != "NOTEBOOK_CACHE_DIR"},
-            "NO_MKDOCS_2_WARNING": "1",
-        },
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert list(elsewhere.iterdir()) == [], "the build wrote into the folder it ran from"
-    assert list((project_copy / ".cache/notebook-pages").glob("*.json"))
+    (entry,) = (project_copy / ".cache/notebook-pages").glob("*.json")
+    whole = entry.read_text()
+    # What a full disk or a kill mid-write leaves behind.
+    entry.write_text(whole[: len(whole) // 2])
+    result = build_site(tmp_path / "second", project_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Notebook cache hit" not in result.stdout + result.stderr
+    assert json.loads(entry.read_text()) == json.loads(whole)
 
 
 def test_timing_outputs_stay_off_the_page(built_site: Path) -> None:
