@@ -31,6 +31,8 @@ class Printed:
     reader: object
     texts: list[str]
     runs: list[list[Run]]
+    # What the command that printed it wrote on stderr.
+    log: str = ""
 
 
 def flat(text: str) -> str:

@@ -197,6 +197,7 @@ def test_course_pdf_has_no_answer_and_no_left_out_page(course_site: Path, tmp_pa
         timeout=600,
     )
     assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr, result.stderr
     reader = PdfReader(out)
     for sheet in reader.pages:
         # Chromium rounds a sheet to whole pixels.

@@ -66,6 +66,10 @@ PAGE_READY = (TEMPLATES / "page_ready.js").read_text(encoding="utf-8")
 # and a display formula still wider than the column drawn smaller to fit it (the
 # zoom of each one is returned), rather than Chromium shrinking the whole page.
 FIT_TO_PAPER = (TEMPLATES / "fit_to_paper.js").read_text(encoding="utf-8")
+PRINT_OVERFLOW = (TEMPLATES / "print_overflow.js").read_text(encoding="utf-8")
+# A formula drawn smaller to fit keeps most of its size: one that needs more must be
+# written on more lines instead.
+MIN_ZOOM = 0.8
 # Every link to the site, the page's own anchors included, is printed as its
 # published address, which make_pdf then points at the PDF's own pages when it
 # names one of them (those need no printed address; the site's other files do).
@@ -242,8 +246,9 @@ def print_site_page(
     paths: list[str],
     anchors: list[str],
     paper: Paper,
-) -> bytes:
-    """A PDF of one page of the site, as its print stylesheet lays it out.
+) -> tuple[bytes, list[str]]:
+    """A PDF of one page of the site, as its print stylesheet lays it out, and what of
+    it the paper's column cannot hold (PRINT_OVERFLOW, formulas under MIN_ZOOM).
 
     Every link to the site comes out as its published address; each of anchors
     (ids on this page) gets a named destination.
@@ -255,10 +260,13 @@ def print_site_page(
             raise RuntimeError(f"{url}: the local server answered {response and response.status}")
         page.evaluate(PAGE_READY)
         page.evaluate(PRINT_LINKS, [local, published, paths, anchors])
-        fit_to_paper(page, paper)
+        zooms = fit_to_paper(page, paper)
+        unfit = page.evaluate(PRINT_OVERFLOW, paper.column_px())
+        unfit += [f"a formula drawn at {zoom:.0%} of its size" for zoom in zooms if zoom < MIN_ZOOM]
         # Printing fires the page's beforeprint handlers (Material's opens every
         # collapsible block), as printing from the browser's menu does.
-        return page.pdf(**paper.pdf_options(), print_background=True, outline=True, tagged=True)
+        pdf = page.pdf(**paper.pdf_options(), print_background=True, outline=True, tagged=True)
+        return pdf, unfit
     finally:
         page.close()
 
@@ -364,8 +372,9 @@ def _stop(signum: int, _frame: object) -> None:
     raise Stopped(signum)
 
 
-def make_pdf(site: Path, config: dict, paper: Paper = PAPERS["a4"]) -> bytes:
-    """The chapter's PDF, from a built site."""
+def make_pdf(site: Path, config: dict, paper: Paper = PAPERS["a4"]) -> tuple[bytes, list[str]]:
+    """The chapter's PDF, from a built site, and what its pages' printed column cannot
+    hold, one line each, naming the page."""
     from playwright.sync_api import sync_playwright
     from pypdf import PdfReader, PdfWriter
 
@@ -386,15 +395,17 @@ def make_pdf(site: Path, config: dict, paper: Paper = PAPERS["a4"]) -> bytes:
                     else route.abort()
                 ),
             )
-            parts = [
-                PdfReader(
-                    io.BytesIO(
-                        print_site_page(
-                            context, urljoin(local, p.path), local, published, paths, ids, paper
-                        )
-                    )
+            printed = [
+                print_site_page(
+                    context, urljoin(local, p.path), local, published, paths, ids, paper
                 )
                 for p, ids in zip(pages, anchors, strict=True)
+            ]
+            parts = [PdfReader(io.BytesIO(pdf)) for pdf, _ in printed]
+            unfit = [
+                f"{page.title}: {what}"
+                for page, (_, found) in zip(pages, printed, strict=True)
+                for what in found
             ]
             title = PdfReader(
                 io.BytesIO(print_html(browser, title_page_html(cff, config["copyright"]), paper))
@@ -477,7 +488,7 @@ def make_pdf(site: Path, config: dict, paper: Paper = PAPERS["a4"]) -> bytes:
     writer.page_mode = "/UseOutlines"
     out = io.BytesIO()
     writer.write(out)
-    return out.getvalue()
+    return out.getvalue(), unfit
 
 
 def pdf_link(
@@ -599,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config_file = Path(config.config_file_path)
         with workspace() as work, built_site(args.site, work, config_file) as site:
-            data = make_pdf(site, config, PAPERS[args.paper])
+            data, unfit = make_pdf(site, config, PAPERS[args.paper])
             write_file(out, data)
     except UnsafePath as error:  # out changed while the chapter printed
         fail(parser, "--out", str(error))
@@ -609,5 +620,7 @@ def main(argv: list[str] | None = None) -> int:
             f"make_pdf.py: stopped by {name}; no PDF written, temporary files removed\n"
         )
         return 128 + stop.signum
+    for what in unfit:
+        sys.stderr.write(f"make_pdf.py: warning: {what} on {args.paper}'s column\n")
     print(f"{out}: {len(data) / 1e6:.1f} MB in {time.monotonic() - started:.0f} s")
     return 0
