@@ -3,7 +3,9 @@
 Each page of the built site is printed by Debian's Chromium from a server on
 127.0.0.1, with the site's own print stylesheet and script; pypdf joins the
 parts, adds an outline, stamps page numbers and points every link to a page of
-the chapter at its place in the PDF.
+the chapter at its place in the PDF. What a page's printed column cannot hold (the
+page wider than it, a formula past its box or shrunk under MIN_ZOOM) is warned of
+on stderr, one line each; the PDF is written all the same.
 """
 
 from __future__ import annotations
