@@ -928,9 +928,16 @@ def bundle_venv() -> Path:
     if not (venv / "complete").exists():
         building = venv.with_name(venv.name + f".{os.getpid()}.tmp")
         shutil.rmtree(building, ignore_errors=True)
-        subprocess.run([python310(), "-m", "venv", str(building)], check=True, timeout=120)
-        pip = [str(building / "bin" / "python"), "-m", "pip", "install", "--no-cache-dir", "-q"]
-        subprocess.run([*pip, "--require-hashes", "-r", str(lock)], check=True, timeout=900)
+        # uv, from the test lock, installs what Gradescope's pip installs (setup.sh),
+        # from the same hashed lock, several times faster.
+        uv = [sys.executable, "-m", "uv", "--quiet"]
+        subprocess.run([*uv, "venv", "--python", python310(), str(building)], check=True)
+        subprocess.run(
+            [*uv, "pip", "install", "--python", str(building / "bin" / "python")]
+            + ["--require-hashes", "--compile-bytecode", "-r", str(lock)],
+            check=True,
+            timeout=900,
+        )
         (building / "complete").write_text("installed from the lock\n")
         shutil.rmtree(venv, ignore_errors=True)
         building.rename(venv)
