@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -361,9 +362,6 @@ def test_no_widget_reading_time_or_download_link_on_paper(chapter: Printed) -> N
     assert "Open in Colab" not in body
 
 
-# What overflows the printed column, after make_pdf has fitted the page to the paper:
-# a display formula wider than its box, or the page wider than the column (which
-# Chromium would shrink whole to fit the paper).
 # The theme's layout changes only at its breakpoints, 30em and 45em (480 and 720 px)
 # among those a printed column could reach: a column between two of them is laid out
 # like every other column there, only wider or narrower.
@@ -479,6 +477,24 @@ def test_refuses_a_read_only_out_before_printing(
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and "--out" in lines[0] and "read-only" in lines[0]
     assert out.read_text() == "old\n"
+
+
+def test_what_the_column_cannot_hold_is_warned_of_and_the_pdf_still_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """make_pdf's command names each page's problem on stderr, one line each, and
+    writes the PDF all the same (what makes the list: test_a_column_too_narrow_...)."""
+    out = tmp_path / "chapter.pdf"
+    unfit = ["Home: page 700 px wide", "1 Efficient self-attention: formula s: 690 px"]
+    # Nothing is printed: any file stands in for Chromium.
+    monkeypatch.setattr(make_pdf, "CHROMIUM", Path(sys.executable))
+    monkeypatch.setattr(make_pdf, "built_site", lambda *a: contextlib.nullcontext(tmp_path))
+    monkeypatch.setattr(make_pdf, "make_pdf", lambda *a: (b"%PDF-1.7 stand-in", unfit))
+    assert make_pdf.main(["--out", str(out), "--paper", "letter"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"make_pdf.py: warning: {what} on letter's column" for what in unfit
+    ]
+    assert out.read_bytes() == b"%PDF-1.7 stand-in"
 
 
 def test_refuses_to_run_without_chromium(
